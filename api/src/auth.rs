@@ -1,0 +1,76 @@
+//! Who is asking, and the one visibility rule every face applies.
+//!
+//! Today every request is anonymous; the editorial-access issue plugs JWT roles into `Viewer`
+//! without any face changing, because faces only ever ask `Access` what may be seen.
+
+use chrono::{DateTime, Utc};
+use entity::{contact, release};
+use sea_orm::{ColumnTrait, Condition};
+
+/// The kind of caller, as far as visibility is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Viewer {
+    /// Sees published releases (and scheduled ones whose time has come) and public contacts.
+    Anonymous,
+    /// Sees every release in every state and every contact (previews, accredited partners).
+    Preview,
+}
+
+/// A caller at one instant: the same `now` is used for every check in a request, so that a
+/// release scheduled for this second is either visible everywhere in the response or nowhere.
+#[derive(Clone, Copy, Debug)]
+pub struct Access {
+    pub viewer: Viewer,
+    pub now: DateTime<Utc>,
+}
+
+impl Access {
+    /// An anonymous caller, now.
+    pub fn anonymous() -> Self {
+        Self { viewer: Viewer::Anonymous, now: Utc::now() }
+    }
+
+    /// A caller who sees everything, now (previews and tests).
+    pub fn preview() -> Self {
+        Self { viewer: Viewer::Preview, now: Utc::now() }
+    }
+
+    /// The releases this caller may see, as a SQL condition.
+    pub fn release_condition(&self) -> Condition {
+        match self.viewer {
+            Viewer::Preview => Condition::all(),
+            Viewer::Anonymous => Condition::any()
+                .add(release::Column::Status.eq(release::Status::Published))
+                .add(
+                    Condition::all()
+                        .add(release::Column::Status.eq(release::Status::Scheduled))
+                        .add(release::Column::PublishedAt.lte(self.now)),
+                ),
+        }
+    }
+
+    /// The same rule as `release_condition`, for a row already loaded.
+    pub fn sees_release(&self, release: &release::Model) -> bool {
+        match self.viewer {
+            Viewer::Preview => true,
+            Viewer::Anonymous => match release.status {
+                release::Status::Published => true,
+                release::Status::Scheduled => release.published_at.is_some_and(|at| at <= self.now),
+                release::Status::Draft | release::Status::Archived => false,
+            },
+        }
+    }
+
+    /// The contacts this caller may see, as a SQL condition.
+    pub fn contact_condition(&self) -> Condition {
+        match self.viewer {
+            Viewer::Preview => Condition::all(),
+            Viewer::Anonymous => Condition::all().add(contact::Column::IsPublic.eq(true)),
+        }
+    }
+
+    /// The same rule as `contact_condition`, for a row already loaded.
+    pub fn sees_contact(&self, contact: &contact::Model) -> bool {
+        self.viewer == Viewer::Preview || contact.is_public
+    }
+}

@@ -1,0 +1,420 @@
+//! Demo content: the IOM Quito release on the Inter-institutional Commission against human
+//! trafficking (reproduced from `shared/seed/000_e5992decc809204b.txt`), the commission, every
+//! organisation the text names and the media contact; around it, clearly synthetic sample
+//! releases so that paging, filters, translations and visibility have something to show.
+//!
+//! Loading is idempotent: if the Quito release is there, nothing is written. Everything else is
+//! written in one transaction, so a failure leaves the database as it was.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use entity::{
+    commission, commission_member, contact, organisation, release, release_commission, release_contact,
+    release_organisation, release_topic, topic,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use crate::{error::ApiError, service::bulk};
+
+/// Language and slug of the Quito release: its presence marks the demo as loaded.
+pub const QUITO_LANGUAGE: &str = "en";
+/// Slug of the Quito release.
+pub const QUITO_SLUG: &str = "iom-supports-drafting-national-plan-of-action-to-combat-human-trafficking";
+/// Slug of the commission the Quito release is about.
+pub const COMMISSION_SLUG: &str = "ecuador-inter-institutional-commission-against-human-trafficking";
+
+/// Releases in the demo, the Quito one included.
+pub const RELEASES: usize = 36;
+
+/// A stable public id for demo record `name`: the same on every machine and every load.
+fn demo_id(name: &str) -> Uuid {
+    Uuid::new_v5(&Uuid::NAMESPACE_URL, format!("https://newsroom.example/demo/{name}").as_bytes())
+}
+
+fn at(year: i32, month: u32, day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, month, day, hour, 0, 0).single().unwrap_or_default()
+}
+
+struct Org {
+    slug: &'static str,
+    name: &'static str,
+    acronym: Option<&'static str>,
+    kind: organisation::Kind,
+    country: Option<&'static str>,
+    parent: Option<&'static str>,
+    website: Option<&'static str>,
+    description: Option<&'static str>,
+}
+
+const fn org(slug: &'static str, name: &'static str, kind: organisation::Kind, country: Option<&'static str>) -> Org {
+    Org { slug, name, acronym: None, kind, country, parent: None, website: None, description: None }
+}
+
+fn organisations() -> Vec<Org> {
+    use organisation::Kind::*;
+    vec![
+        Org {
+            acronym: Some("IOM"),
+            website: Some("https://www.iom.int"),
+            description: Some(
+                "The International Organization for Migration is part of the United Nations System as the \
+                 leading inter-governmental organization promoting since 1951 humane and orderly migration \
+                 for the benefit of all, with 175 member states and a presence in 171 countries.",
+            ),
+            ..org("iom", "International Organization for Migration", UnAgency, None)
+        },
+        Org {
+            acronym: Some("ILO"),
+            website: Some("https://www.ilo.org"),
+            ..org("ilo", "International Labour Organization", UnAgency, None)
+        },
+        Org {
+            acronym: Some("USAID"),
+            ..org("usaid", "United States Agency for International Development", Donor, Some("US"))
+        },
+        org("ec-ministry-of-government", "Ministry of the Government", Government, Some("EC")),
+        org("ec-ministry-of-foreign-relations", "Ministry of Foreign Relations", Government, Some("EC")),
+        Org {
+            parent: Some("ec-ministry-of-foreign-relations"),
+            ..org(
+                "ec-ministry-of-foreign-relations-department-of-human-rights",
+                "Department of Human Rights",
+                Government,
+                Some("EC"),
+            )
+        },
+        org("ec-national-council-of-women", "National Council of Women", Government, Some("EC")),
+        org(
+            "ec-national-council-of-children-and-adolescents",
+            "National Council of Children and Adolescents",
+            Government,
+            Some("EC"),
+        ),
+        org(
+            "ec-national-institute-of-children-and-the-family",
+            "National Institute of Children and the Family",
+            Government,
+            Some("EC"),
+        ),
+        org("ec-ministry-of-public-health", "Ministry of Public Health", Government, Some("EC")),
+        Org {
+            description: Some(
+                "The civil society organisations represented on the Commission; the release names none of \
+                 them individually.",
+            ),
+            ..org("ec-civil-society-representatives", "Civil society representatives", CivilSociety, Some("EC"))
+        },
+        // Synthetic organisations for the sample releases.
+        Org { acronym: Some("SNO"), ..org("sample-northern-observatory", "Sample Northern Observatory", Academic, Some("NO")) },
+        Org { acronym: Some("SRC"), ..org("sample-relief-coalition", "Sample Relief Coalition", CivilSociety, Some("KE")) },
+        Org { acronym: Some("SDF"), ..org("sample-development-fund", "Sample Development Fund", Donor, Some("DE")) },
+    ]
+}
+
+/// Members of the Commission as the release lists them: (organisation, role).
+const MEMBERS: [(&str, commission_member::Role); 10] = [
+    ("ec-ministry-of-government", commission_member::Role::Chair),
+    ("ec-national-council-of-women", commission_member::Role::Member),
+    ("ec-national-council-of-children-and-adolescents", commission_member::Role::Member),
+    ("ec-ministry-of-foreign-relations-department-of-human-rights", commission_member::Role::Member),
+    ("ec-national-institute-of-children-and-the-family", commission_member::Role::Member),
+    ("ec-ministry-of-public-health", commission_member::Role::Member),
+    ("ec-civil-society-representatives", commission_member::Role::Member),
+    ("iom", commission_member::Role::Member),
+    ("ilo", commission_member::Role::Member),
+    ("usaid", commission_member::Role::Member),
+];
+
+const QUITO_TITLE: &str = "IOM Supports the Drafting of a National Plan of Action to Combat Human Trafficking";
+
+const QUITO_SUMMARY: &str = "The IOM office in Quito is providing advice and financial support to the recently \
+created Inter-institutional Commission tasked with the drafting of a National Plan to “Combat Human Trafficking \
+and Other Forms of Sexual and Labour Exploitation” in Ecuador.";
+
+const QUITO_BODY: &str = "The IOM office in Quito is providing advice and financial support to the recently \
+created Inter-institutional Commission tasked with the drafting of a National Plan to “Combat Human Trafficking \
+and Other Forms of Sexual and Labour Exploitation” in Ecuador.
+
+In the coming months, the Commission will hold four regional seminars to discuss the National Plan and to \
+collect pertinent information that will be systematized and approved in a final meeting in Quito. IOM, as part \
+of the Commission, will support the development of these workshops.
+
+Although there is no research or concrete statistics on human trafficking in Ecuador, the International Labour \
+Organization (ILO) estimates that more than 5,000 girls and adolescents have been trafficked for purposes of \
+sexual exploitation. The majority of the victims come from small towns and are trafficked to larger urban areas.
+
+The drafting of the National Plan to Combat Human Trafficking is a top priority for the Ecuadorian authorities, \
+as it will provide a political base to carry out concrete actions to fight human trafficking.
+
+The Commission is headed by the Ministry of the Government and is made up of representatives from other \
+government entities such as the National Council of Women, the National Council of Children and Adolescents, \
+the Department of Human Rights of the Ministry of Foreign Relations, the National Institute of Children and the \
+Family, and the Ministry of Public Health, amongst others.
+
+Civil society and international organizations such as IOM, the ILO and the United States Agency for \
+International Development also are part of the Commission.
+
+The Commission was formed in 2004 following an Executive Decree, which declared that combating human \
+trafficking, migrant smuggling, sexual and labour exploitation, the prostitution of women, boys and adolescents, \
+child pornography, and the corruption of minors, is a political priority of the State.
+
+Currently IOM has more than 130 counter-trafficking projects throughout the world that include medical, \
+psychological and return and reintegration assistance to victims, as well as research, awareness raising, \
+training for government officials and NGOs and technical support to governments.
+";
+
+const TOPICS: [(&str, &str); 6] = [
+    ("counter-trafficking", "Counter-trafficking"),
+    ("migration-governance", "Migration governance"),
+    ("emergency-response", "Emergency response"),
+    ("climate-and-migration", "Climate and migration"),
+    ("health", "Health"),
+    ("labour-mobility", "Labour mobility"),
+];
+
+/// Loads the demo content unless it is already there.
+pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
+    let already = release::Entity::find()
+        .filter(release::Column::Language.eq(QUITO_LANGUAGE))
+        .filter(release::Column::Slug.eq(QUITO_SLUG))
+        .count(db)
+        .await?;
+    if already > 0 {
+        tracing::info!("demo content already loaded");
+        return Ok(());
+    }
+    let txn = db.begin().await?;
+    // The capture carries no date. The text calls the Commission (formed in 2004) "recently
+    // created" and announces seminars "in the coming months", so we date it to early 2005.
+    let quito_published = at(2005, 2, 14, 15);
+    let created = quito_published - Duration::days(1);
+
+    let mut org_ids = std::collections::HashMap::new();
+    for org in organisations() {
+        let row = organisation::ActiveModel {
+            public_id: Set(demo_id(&format!("organisation/{}", org.slug))),
+            slug: Set(org.slug.into()),
+            name: Set(org.name.into()),
+            acronym: Set(org.acronym.map(Into::into)),
+            kind: Set(org.kind),
+            country: Set(org.country.map(Into::into)),
+            parent_id: Set(org.parent.and_then(|parent| org_ids.get(parent).copied())),
+            website: Set(org.website.map(Into::into)),
+            description: Set(org.description.map(Into::into)),
+            created_at: Set(created),
+            updated_at: Set(created),
+            ..Default::default()
+        };
+        org_ids.insert(org.slug, bulk::insert_one(&txn, row).await?);
+    }
+    let org = |slug: &str| org_ids.get(slug).copied().ok_or_else(|| ApiError::bad_input("demo", slug.to_owned()));
+
+    let commission_id = bulk::insert_one(
+        &txn,
+        commission::ActiveModel {
+            public_id: Set(demo_id("commission/ecuador")),
+            slug: Set(COMMISSION_SLUG.into()),
+            name: Set("Inter-institutional Commission for the National Plan to Combat Human Trafficking".into()),
+            mandate: Set("To draft a National Plan to “Combat Human Trafficking and Other Forms of Sexual and Labour \
+                Exploitation” in Ecuador, combating human trafficking, migrant smuggling, sexual and labour \
+                exploitation, the prostitution of women, boys and adolescents, child pornography and the \
+                corruption of minors having been declared a political priority of the State."
+                .into()),
+            country: Set(Some("EC".into())),
+            // The text says only "formed in 2004": the day is unknown, so no date is invented.
+            established_on: Set(None),
+            legal_basis: Set(Some("Executive Decree (2004)".into())),
+            head_organisation_id: Set(Some(org("ec-ministry-of-government")?)),
+            status: Set(commission::Status::Active),
+            created_at: Set(created),
+            updated_at: Set(created),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut members = Vec::new();
+    for (slug, role) in MEMBERS {
+        members.push(commission_member::ActiveModel {
+            commission_id: Set(commission_id),
+            organisation_id: Set(org(slug)?),
+            role: Set(role),
+            since: Set(None),
+            until: Set(None),
+        });
+    }
+    bulk::insert_all(&txn, members).await?;
+
+    let mut topic_ids = Vec::new();
+    for (slug, name) in TOPICS {
+        let row = topic::ActiveModel {
+            public_id: Set(demo_id(&format!("topic/{slug}"))),
+            slug: Set(slug.into()),
+            name: Set(name.into()),
+            created_at: Set(created),
+            updated_at: Set(created),
+            ..Default::default()
+        };
+        topic_ids.push(bulk::insert_one(&txn, row).await?);
+    }
+
+    let moncayo = bulk::insert_one(
+        &txn,
+        contact::ActiveModel {
+            public_id: Set(demo_id("contact/maria-isabel-moncayo")),
+            name: Set("Maria Isabel Moncayo".into()),
+            job_title: Set(None),
+            organisation_id: Set(Some(org("iom")?)),
+            office: Set(Some("IOM Ecuador".into())),
+            email: Set(Some("mmoncayo@oim.org.ec".into())),
+            phones: Set(contact::Phones(vec!["+ 593 2-22-53-948/49/50".into()])),
+            country: Set(Some("EC".into())),
+            is_public: Set(true),
+            created_at: Set(created),
+            updated_at: Set(created),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let sample_desk = bulk::insert_one(
+        &txn,
+        contact::ActiveModel {
+            public_id: Set(demo_id("contact/sample-press-desk")),
+            name: Set("Sample Press Desk".into()),
+            job_title: Set(Some("Media relations (synthetic)".into())),
+            organisation_id: Set(Some(org("sample-relief-coalition")?)),
+            office: Set(Some("Sample Relief Coalition, Nairobi".into())),
+            email: Set(Some("press@sample-relief.example".into())),
+            phones: Set(contact::Phones(vec!["+254 20 000 0000".into(), "+254 700 000 000".into()])),
+            country: Set(Some("KE".into())),
+            is_public: Set(true),
+            created_at: Set(created),
+            updated_at: Set(created),
+            ..Default::default()
+        },
+    )
+    .await?;
+    // Never shown to anonymous readers: proves the visibility rule on demo data.
+    let private_desk = bulk::insert_one(
+        &txn,
+        contact::ActiveModel {
+            public_id: Set(demo_id("contact/sample-duty-officer")),
+            name: Set("Sample Duty Officer".into()),
+            job_title: Set(Some("Duty officer, not for publication (synthetic)".into())),
+            organisation_id: Set(Some(org("sample-relief-coalition")?)),
+            office: Set(Some("Sample Relief Coalition, Nairobi".into())),
+            email: Set(Some("duty@sample-relief.example".into())),
+            phones: Set(contact::Phones(vec!["+254 711 111 111".into()])),
+            country: Set(Some("KE".into())),
+            is_public: Set(false),
+            created_at: Set(created),
+            updated_at: Set(created),
+            ..Default::default()
+        },
+    )
+    .await?;
+
+    let quito = bulk::insert_one(
+        &txn,
+        release::ActiveModel {
+            public_id: Set(demo_id("release/quito")),
+            language: Set(QUITO_LANGUAGE.into()),
+            slug: Set(QUITO_SLUG.into()),
+            translation_group: Set(None),
+            title: Set(QUITO_TITLE.into()),
+            summary: Set(Some(QUITO_SUMMARY.into())),
+            body: Set(QUITO_BODY.into()),
+            dateline_city: Set(Some("Quito".into())),
+            dateline_country: Set(Some("EC".into())),
+            status: Set(release::Status::Published),
+            published_at: Set(Some(quito_published)),
+            created_at: Set(created),
+            updated_at: Set(quito_published),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let mut release_topics = vec![release_topic::ActiveModel { release_id: Set(quito), topic_id: Set(topic_ids[0]) }];
+    let mut release_commissions =
+        vec![release_commission::ActiveModel { release_id: Set(quito), commission_id: Set(commission_id) }];
+    let mut release_organisations = Vec::new();
+    for (slug, _) in MEMBERS {
+        let role = match slug {
+            "iom" => release_organisation::Role::Funder,
+            _ => release_organisation::Role::Member,
+        };
+        release_organisations.push(release_organisation::ActiveModel {
+            release_id: Set(quito),
+            organisation_id: Set(org(slug)?),
+            role: Set(role),
+        });
+    }
+    let mut release_contacts =
+        vec![release_contact::ActiveModel { release_id: Set(quito), contact_id: Set(moncayo), position: Set(0) }];
+
+    // Synthetic samples: five stories, each told in up to three languages (a translation group),
+    // plus drafts and a release scheduled far ahead that anonymous readers never see.
+    let languages = [("en", "Sample"), ("es", "Ejemplo"), ("fr", "Exemple")];
+    let cities = [("Nairobi", "KE"), ("Geneva", "CH"), ("Dhaka", "BD"), ("Bogotá", "CO"), ("Oslo", "NO")];
+    let base = at(2026, 1, 5, 9);
+    for index in 0..RELEASES - 1 {
+        let story = index / 3;
+        let (language, word) = languages[index % 3];
+        let (city, country) = cities[story % cities.len()];
+        let (status, published_at) = match index {
+            32 | 33 => (release::Status::Draft, None),
+            34 => (release::Status::Scheduled, Some(at(2099, 1, 1, 0))),
+            _ => (release::Status::Published, Some(base + Duration::days(index as i64 * 3))),
+        };
+        let id = bulk::insert_one(
+            &txn,
+            release::ActiveModel {
+                public_id: Set(demo_id(&format!("release/sample-{index}"))),
+                language: Set(language.into()),
+                slug: Set(format!("sample-release-{story:02}")),
+                translation_group: Set(Some(demo_id(&format!("translation-group/{story}")))),
+                title: Set(format!("[{word} {story:02}] Synthetic release about {}", TOPICS[story % TOPICS.len()].1)),
+                summary: Set(Some(format!("Synthetic demo content ({language}), story {story}, datelined {city}."))),
+                body: Set(format!(
+                    "*Synthetic demo content: this release is not real.*\n\nStory {story} in `{language}`, \
+                     written to show paging, filters and translations.\n\n- datelined {city}\n- topic: {}\n",
+                    TOPICS[story % TOPICS.len()].1
+                )),
+                dateline_city: Set(Some(city.into())),
+                dateline_country: Set(Some(country.into())),
+                status: Set(status),
+                published_at: Set(published_at),
+                created_at: Set(base - Duration::days(1)),
+                updated_at: Set(published_at.unwrap_or(base)),
+                ..Default::default()
+            },
+        )
+        .await?;
+        release_topics.push(release_topic::ActiveModel {
+            release_id: Set(id),
+            topic_id: Set(topic_ids[story % topic_ids.len()]),
+        });
+        if story % 4 == 0 {
+            release_commissions
+                .push(release_commission::ActiveModel { release_id: Set(id), commission_id: Set(commission_id) });
+        }
+        release_organisations.push(release_organisation::ActiveModel {
+            release_id: Set(id),
+            organisation_id: Set(org(["sample-northern-observatory", "sample-relief-coalition", "sample-development-fund"]
+                [story % 3])?),
+            role: Set(release_organisation::Role::Partner),
+        });
+        release_contacts
+            .push(release_contact::ActiveModel { release_id: Set(id), contact_id: Set(sample_desk), position: Set(0) });
+        release_contacts
+            .push(release_contact::ActiveModel { release_id: Set(id), contact_id: Set(private_desk), position: Set(1) });
+    }
+    bulk::insert_all(&txn, release_topics).await?;
+    bulk::insert_all(&txn, release_commissions).await?;
+    bulk::insert_all(&txn, release_organisations).await?;
+    bulk::insert_all(&txn, release_contacts).await?;
+    txn.commit().await?;
+    tracing::info!(releases = RELEASES, "demo content loaded");
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! The GraphQL schema: one module per domain, merged into one `Query`; plus the loaders that keep
+//! nested lists to one statement per level, the guards, and Relay ids and connections.
+
+pub mod commission;
+pub mod contact;
+pub mod guard;
+pub mod loader;
+pub mod node;
+pub mod organisation;
+pub mod page;
+pub mod release;
+pub mod scalar;
+pub mod topic;
+
+use std::time::Duration;
+
+use async_graphql::{
+    Context, EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder, SDLExportOptions,
+    dataloader::DataLoader,
+};
+use sea_orm::DatabaseConnection;
+
+use crate::{auth::Access, config::Limits, error::GqlResult};
+
+/// Every root field, one merged object per domain.
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    release::ReleaseQuery,
+    commission::CommissionQuery,
+    organisation::OrganisationQuery,
+    contact::ContactQuery,
+    topic::TopicQuery,
+);
+
+/// The schema newsroom serves.
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+}
+
+/// The schema with its data: the database, one loader shared by every request (it batches and
+/// caches nothing, so sharing is safe), the limits and the guards.
+pub fn build(db: DatabaseConnection, limits: &Limits) -> AppSchema {
+    // Actix workers are single-threaded, so a batch gathers every key its request registers before
+    // the request yields; the delay only has to let siblings on other workers join in.
+    let loader = DataLoader::new(loader::DbLoader::new(db.clone()), tokio::spawn).delay(Duration::from_micros(200));
+    builder()
+        .extension(guard::Guards::new(limits))
+        .data(loader)
+        .data(db)
+        .data(limits.clone())
+        .finish()
+}
+
+/// The SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+/// The caller of the current request.
+pub(crate) fn access<'a>(ctx: &Context<'a>) -> GqlResult<&'a Access> {
+    ctx.data::<Access>()
+}
+
+/// The database of the current request.
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> GqlResult<&'a DatabaseConnection> {
+    ctx.data::<DatabaseConnection>()
+}
+
+/// The shared loader.
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a DataLoader<loader::DbLoader>> {
+    ctx.data::<DataLoader<loader::DbLoader>>()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    #[test]
+    fn schema_graphql_is_up_to_date() {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schema.graphql");
+        let sdl = super::sdl();
+        if std::env::var_os("UPDATE_SCHEMA").is_some() {
+            std::fs::write(&path, &sdl).unwrap();
+            return;
+        }
+        assert!(
+            std::fs::read_to_string(&path).unwrap_or_default() == sdl,
+            "schema.graphql is stale: run `UPDATE_SCHEMA=1 cargo test -p api schema_graphql_is_up_to_date` and commit it"
+        );
+    }
+}

@@ -1,0 +1,214 @@
+//! Commissions and their members: types, filter, root fields.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt, connection::Connection};
+use chrono::{DateTime, Utc};
+use entity::{commission, commission_member};
+
+use super::{
+    loader::{CommissionById, MembersOfCommission, OrganisationById},
+    node::{self, Kind, found},
+    organisation::Organisation,
+    page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
+    release::{ReleaseConnection, ReleaseFilter, ReleaseOrder},
+    scalar::Date,
+};
+use crate::{
+    error::{ApiError, GqlResult},
+    service::{self, Ref},
+    validate,
+};
+
+/// Whether a commission still sits.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "commission::Status")]
+pub enum CommissionStatus {
+    /// Sitting.
+    Active,
+    /// Wound up.
+    Dissolved,
+}
+
+/// The part a member plays on a commission.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "commission_member::Role")]
+pub enum MemberRole {
+    /// Chairs (heads) the commission.
+    Chair,
+    /// Full member.
+    Member,
+    /// Attends without a vote.
+    Observer,
+    /// Gives technical advice.
+    TechnicalAdvisor,
+}
+
+/// An inter-institutional commission.
+pub struct Commission(pub commission::Model);
+
+/// A page of commissions.
+pub type CommissionConnection = Connection<OffsetCursor, Commission, TotalCount>;
+
+#[Object]
+impl Commission {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        node::global_id(Kind::Commission, self.0.public_id)
+    }
+    /// URL slug.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Official name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// What it was created to do.
+    async fn mandate(&self) -> &str {
+        &self.0.mandate
+    }
+    /// ISO 3166-1 alpha-2 country; none for international bodies.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// When it was created.
+    async fn established_on(&self) -> Option<Date> {
+        self.0.established_on.map(Date)
+    }
+    /// The instrument that created it, e.g. "Executive Decree".
+    async fn legal_basis(&self) -> Option<&str> {
+        self.0.legal_basis.as_deref()
+    }
+    /// Whether it still sits.
+    async fn status(&self) -> CommissionStatus {
+        self.0.status.into()
+    }
+    /// Creation time (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The organisation that heads it.
+    async fn head_organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
+        let Some(id) = self.0.head_organisation_id else { return Ok(None) };
+        Ok(super::loader(ctx)?.load_one(OrganisationById(id)).await.extend()?.map(Organisation))
+    }
+    /// Its members, with their roles and terms.
+    async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
+        let members = super::loader(ctx)?.load_one(MembersOfCommission(self.0.id)).await.extend()?;
+        Ok(members.unwrap_or_default().into_iter().map(CommissionMember).collect())
+    }
+    /// Releases that speak about it, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn releases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ReleaseFilter>,
+        order_by: Option<ReleaseOrder>,
+    ) -> GqlResult<ReleaseConnection> {
+        let mut filter = filter.unwrap_or_default().into_service().extend()?;
+        filter.commission = Some(Ref::Id(self.0.id));
+        super::release::connection(ctx, PageArgs { first, after, last, before }, filter, order_by).await
+    }
+}
+
+/// An organisation's seat on a commission.
+pub struct CommissionMember(pub commission_member::Model);
+
+#[Object]
+impl CommissionMember {
+    /// Its part on the commission.
+    async fn role(&self) -> MemberRole {
+        self.0.role.into()
+    }
+    /// Member since.
+    async fn since(&self) -> Option<Date> {
+        self.0.since.map(Date)
+    }
+    /// Member until (none while it still sits).
+    async fn until(&self) -> Option<Date> {
+        self.0.until.map(Date)
+    }
+    /// The member organisation.
+    async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Organisation> {
+        let id = self.0.organisation_id;
+        let organisation = super::loader(ctx)?.load_one(OrganisationById(id)).await.extend()?;
+        organisation
+            .map(Organisation)
+            .ok_or_else(|| ApiError::NotFound { entity: "Organisation", key: id.to_string() })
+            .extend()
+    }
+    /// The commission.
+    async fn commission(&self, ctx: &Context<'_>) -> GqlResult<Commission> {
+        let id = self.0.commission_id;
+        let commission = super::loader(ctx)?.load_one(CommissionById(id)).await.extend()?;
+        commission
+            .map(Commission)
+            .ok_or_else(|| ApiError::NotFound { entity: "Commission", key: id.to_string() })
+            .extend()
+    }
+}
+
+/// Narrows a commission list.
+#[derive(InputObject, Default)]
+pub struct CommissionFilter {
+    /// ISO 3166-1 alpha-2 country.
+    country: Option<String>,
+    /// Sitting or wound up.
+    status: Option<CommissionStatus>,
+    /// Slug of an organisation that heads it or sits on it.
+    organisation: Option<String>,
+    /// Case-insensitive substring of the name.
+    name_contains: Option<String>,
+}
+
+impl CommissionFilter {
+    fn into_service(self) -> Result<service::commission::Filter, ApiError> {
+        Ok(service::commission::Filter {
+            country: self.country.map(|c| validate::country("filter.country", &c)).transpose()?,
+            status: self.status.map(Into::into),
+            organisation: self.organisation.map(Ref::Slug),
+            name_contains: self.name_contains,
+        })
+    }
+}
+
+/// Commission root fields.
+#[derive(Default)]
+pub struct CommissionQuery;
+
+#[Object]
+impl CommissionQuery {
+    /// The commission with `slug`; `null` if there is none.
+    async fn commission(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Commission>> {
+        let commission = service::commission::get_by_slug(super::db(ctx)?, &slug).await;
+        Ok(found(commission).extend()?.map(Commission))
+    }
+
+    /// Commissions, by name.
+    #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    async fn commissions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<CommissionFilter>,
+    ) -> GqlResult<CommissionConnection> {
+        let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);
+        let db = super::db(ctx)?.clone();
+        let count = counter(&db, &filter, |db, filter| async move { service::commission::count(&db, &filter).await });
+        let fetch = |page| async move { service::commission::list(&db, &filter, page).await };
+        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Commission).await
+    }
+}

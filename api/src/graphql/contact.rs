@@ -1,0 +1,131 @@
+//! Media contacts: type, filter, root fields. Non-public contacts exist only for callers who may
+//! see them; everyone else gets `null` or an absent row.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object, ResultExt, connection::Connection};
+use chrono::{DateTime, Utc};
+use entity::contact;
+
+use super::{
+    loader::OrganisationById,
+    node::{self, Kind, found},
+    organisation::Organisation,
+    page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
+};
+use crate::{
+    error::{ApiError, GqlResult},
+    service::{self, Ref},
+    validate,
+};
+
+/// A media contact.
+pub struct Contact(pub contact::Model);
+
+/// A page of contacts.
+pub type ContactConnection = Connection<OffsetCursor, Contact, TotalCount>;
+
+#[Object]
+impl Contact {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        node::global_id(Kind::Contact, self.0.public_id)
+    }
+    /// Full name (or the name of a desk).
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Job title.
+    async fn job_title(&self) -> Option<&str> {
+        self.0.job_title.as_deref()
+    }
+    /// The office the contact speaks for, e.g. "IOM Ecuador".
+    async fn office(&self) -> Option<&str> {
+        self.0.office.as_deref()
+    }
+    /// E-mail address.
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// Phone numbers, exactly as published (e.g. "+593 2-22-53-948/49/50").
+    async fn phones(&self) -> &[String] {
+        &self.0.phones.0
+    }
+    /// ISO 3166-1 alpha-2 country.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// Whether anonymous readers may see this contact.
+    async fn public(&self) -> bool {
+        self.0.is_public
+    }
+    /// Creation time (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The organisation the contact works for.
+    async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
+        let Some(id) = self.0.organisation_id else { return Ok(None) };
+        Ok(super::loader(ctx)?.load_one(OrganisationById(id)).await.extend()?.map(Organisation))
+    }
+}
+
+/// Narrows a contact list.
+#[derive(InputObject, Default)]
+pub struct ContactFilter {
+    /// Slug of the organisation they work for.
+    organisation: Option<String>,
+    /// ISO 3166-1 alpha-2 country.
+    country: Option<String>,
+    /// Case-insensitive substring of the name.
+    name_contains: Option<String>,
+}
+
+impl ContactFilter {
+    fn into_service(self) -> Result<service::contact::Filter, ApiError> {
+        Ok(service::contact::Filter {
+            organisation: self.organisation.map(Ref::Slug),
+            country: self.country.map(|c| validate::country("filter.country", &c)).transpose()?,
+            name_contains: self.name_contains,
+        })
+    }
+}
+
+/// Contact root fields.
+#[derive(Default)]
+pub struct ContactQuery;
+
+#[Object]
+impl ContactQuery {
+    /// The contact with global id `id`; `null` if there is none the caller may see.
+    async fn contact(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Contact>> {
+        let uuid = node::decode_as("id", &id, Kind::Contact).extend()?;
+        let contact = service::contact::get(super::db(ctx)?, super::access(ctx)?, uuid).await;
+        Ok(found(contact).extend()?.map(Contact))
+    }
+
+    /// Contacts the caller may see, by name.
+    #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    async fn contacts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ContactFilter>,
+    ) -> GqlResult<ContactConnection> {
+        let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);
+        let db = super::db(ctx)?.clone();
+        let access = *super::access(ctx)?;
+        let count = counter(&db, &filter, move |db, filter| async move {
+            service::contact::count(&db, &access, &filter).await
+        });
+        let fetch = |page| async move { service::contact::list(&db, &access, &filter, page).await };
+        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Contact).await
+    }
+}

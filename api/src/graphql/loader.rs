@@ -1,0 +1,183 @@
+//! Batched loads: every relation the API navigates is fetched with one statement per level of a
+//! query, whatever the number of parent rows. One loader, one key type per relation.
+
+use std::{collections::HashMap, hash::Hash};
+
+use async_graphql::dataloader::Loader;
+use entity::{commission, commission_member, contact, organisation, release, release_organisation, topic};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::{error::ApiError, service};
+
+/// Loads relations through the services.
+pub struct DbLoader {
+    db: DatabaseConnection,
+}
+
+impl DbLoader {
+    /// A loader over `db`.
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+/// An organisation by internal key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrganisationById(pub i32);
+/// A commission by internal key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CommissionById(pub i32);
+/// The topics of a release.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TopicsOfRelease(pub i32);
+/// The commissions a release speaks about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CommissionsOfRelease(pub i32);
+/// The organisations a release names, with their roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct OrganisationsOfRelease(pub i32);
+/// The media contacts of a release, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ContactsOfRelease(pub i32);
+/// The releases of a translation group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TranslationGroup(pub Uuid);
+/// The members of a commission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MembersOfCommission(pub i32);
+/// The commission seats of an organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MembershipsOfOrganisation(pub i32);
+/// The departments of an organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChildrenOfOrganisation(pub i32);
+
+/// Groups (key, value) pairs, keeping the order the statement returned them in.
+fn group<K: Hash + Eq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
+    let mut groups: HashMap<K, Vec<V>> = HashMap::new();
+    for (key, value) in pairs {
+        groups.entry(key).or_default().push(value);
+    }
+    groups
+}
+
+fn ids<K>(keys: &[K], id: impl Fn(&K) -> i32) -> Vec<i32> {
+    keys.iter().map(id).collect()
+}
+
+impl Loader<OrganisationById> for DbLoader {
+    type Value = organisation::Model;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[OrganisationById]) -> Result<HashMap<OrganisationById, Self::Value>, ApiError> {
+        let rows = service::organisation::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rows.into_iter().map(|row| (OrganisationById(row.id), row)).collect())
+    }
+}
+
+impl Loader<CommissionById> for DbLoader {
+    type Value = commission::Model;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[CommissionById]) -> Result<HashMap<CommissionById, Self::Value>, ApiError> {
+        let rows = service::commission::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rows.into_iter().map(|row| (CommissionById(row.id), row)).collect())
+    }
+}
+
+impl Loader<TopicsOfRelease> for DbLoader {
+    type Value = Vec<topic::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[TopicsOfRelease]) -> Result<HashMap<TopicsOfRelease, Self::Value>, ApiError> {
+        let rows = service::release::topics_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().map(|(release, topic)| (TopicsOfRelease(release), topic))))
+    }
+}
+
+impl Loader<CommissionsOfRelease> for DbLoader {
+    type Value = Vec<commission::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[CommissionsOfRelease],
+    ) -> Result<HashMap<CommissionsOfRelease, Self::Value>, ApiError> {
+        let rows = service::release::commissions_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().map(|(release, commission)| (CommissionsOfRelease(release), commission))))
+    }
+}
+
+impl Loader<OrganisationsOfRelease> for DbLoader {
+    type Value = Vec<(release_organisation::Role, organisation::Model)>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[OrganisationsOfRelease],
+    ) -> Result<HashMap<OrganisationsOfRelease, Self::Value>, ApiError> {
+        let rows = service::release::organisations_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().map(|(release, role, organisation)| (OrganisationsOfRelease(release), (role, organisation)))))
+    }
+}
+
+impl Loader<ContactsOfRelease> for DbLoader {
+    type Value = Vec<contact::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ContactsOfRelease]) -> Result<HashMap<ContactsOfRelease, Self::Value>, ApiError> {
+        let rows = service::release::contacts_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().map(|(release, contact)| (ContactsOfRelease(release), contact))))
+    }
+}
+
+impl Loader<TranslationGroup> for DbLoader {
+    type Value = Vec<release::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[TranslationGroup]) -> Result<HashMap<TranslationGroup, Self::Value>, ApiError> {
+        let groups: Vec<Uuid> = keys.iter().map(|k| k.0).collect();
+        let rows = service::release::in_translation_groups(&self.db, &groups).await?;
+        Ok(group(rows.into_iter().filter_map(|row| Some((TranslationGroup(row.translation_group?), row)))))
+    }
+}
+
+impl Loader<MembersOfCommission> for DbLoader {
+    type Value = Vec<commission_member::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[MembersOfCommission],
+    ) -> Result<HashMap<MembersOfCommission, Self::Value>, ApiError> {
+        let rows = service::commission::members_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().map(|row| (MembersOfCommission(row.commission_id), row))))
+    }
+}
+
+impl Loader<MembershipsOfOrganisation> for DbLoader {
+    type Value = Vec<commission_member::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[MembershipsOfOrganisation],
+    ) -> Result<HashMap<MembershipsOfOrganisation, Self::Value>, ApiError> {
+        let rows = service::organisation::memberships_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().map(|row| (MembershipsOfOrganisation(row.organisation_id), row))))
+    }
+}
+
+impl Loader<ChildrenOfOrganisation> for DbLoader {
+    type Value = Vec<organisation::Model>;
+    type Error = ApiError;
+
+    async fn load(
+        &self,
+        keys: &[ChildrenOfOrganisation],
+    ) -> Result<HashMap<ChildrenOfOrganisation, Self::Value>, ApiError> {
+        let rows = service::organisation::children_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().filter_map(|row| Some((ChildrenOfOrganisation(row.parent_id?), row)))))
+    }
+}

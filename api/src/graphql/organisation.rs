@@ -1,0 +1,180 @@
+//! Organisations: type, filter, root fields.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt, connection::Connection};
+use chrono::{DateTime, Utc};
+use entity::organisation;
+
+use super::{
+    commission::CommissionMember,
+    loader::{ChildrenOfOrganisation, MembershipsOfOrganisation, OrganisationById},
+    node::{self, Kind, found},
+    page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
+    release::{ReleaseConnection, ReleaseFilter, ReleaseOrder},
+};
+use crate::{
+    error::{ApiError, GqlResult},
+    service::{self, Ref},
+    validate,
+};
+
+/// What kind of body an organisation is.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "organisation::Kind")]
+pub enum OrganisationKind {
+    /// A ministry, council or other state body.
+    Government,
+    /// An NGO, foundation or association.
+    CivilSociety,
+    /// An intergovernmental organisation outside the UN system.
+    International,
+    /// A UN agency, fund or programme.
+    UnAgency,
+    /// A development agency or other funder.
+    Donor,
+    /// A university or research centre.
+    Academic,
+    /// A company.
+    PrivateSector,
+    /// Anything else.
+    Other,
+}
+
+/// An organisation: a ministry, an NGO, a UN agency, or a department of one.
+pub struct Organisation(pub organisation::Model);
+
+/// A page of organisations.
+pub type OrganisationConnection = Connection<OffsetCursor, Organisation, TotalCount>;
+
+#[Object]
+impl Organisation {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        node::global_id(Kind::Organisation, self.0.public_id)
+    }
+    /// URL slug.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Official name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Acronym, e.g. "IOM".
+    async fn acronym(&self) -> Option<&str> {
+        self.0.acronym.as_deref()
+    }
+    /// What kind of body it is.
+    async fn kind(&self) -> OrganisationKind {
+        self.0.kind.into()
+    }
+    /// ISO 3166-1 alpha-2 country; none for international bodies.
+    async fn country(&self) -> Option<&str> {
+        self.0.country.as_deref()
+    }
+    /// Web site.
+    async fn website(&self) -> Option<&str> {
+        self.0.website.as_deref()
+    }
+    /// A short description.
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Creation time (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The organisation it is a department of.
+    async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
+        let Some(id) = self.0.parent_id else { return Ok(None) };
+        Ok(super::loader(ctx)?.load_one(OrganisationById(id)).await.extend()?.map(Organisation))
+    }
+    /// Its departments, by name.
+    async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Organisation>> {
+        let children = super::loader(ctx)?.load_one(ChildrenOfOrganisation(self.0.id)).await.extend()?;
+        Ok(children.unwrap_or_default().into_iter().map(Organisation).collect())
+    }
+    /// Its seats on commissions.
+    async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
+        let seats = super::loader(ctx)?.load_one(MembershipsOfOrganisation(self.0.id)).await.extend()?;
+        Ok(seats.unwrap_or_default().into_iter().map(CommissionMember).collect())
+    }
+    /// Releases that name it, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn releases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ReleaseFilter>,
+        order_by: Option<ReleaseOrder>,
+    ) -> GqlResult<ReleaseConnection> {
+        let mut filter = filter.unwrap_or_default().into_service().extend()?;
+        filter.organisation = Some(Ref::Id(self.0.id));
+        super::release::connection(ctx, PageArgs { first, after, last, before }, filter, order_by).await
+    }
+}
+
+/// Narrows an organisation list.
+#[derive(InputObject, Default)]
+pub struct OrganisationFilter {
+    /// What kind of body.
+    kind: Option<OrganisationKind>,
+    /// ISO 3166-1 alpha-2 country.
+    country: Option<String>,
+    /// Slug of the organisation they are departments of.
+    parent: Option<String>,
+    /// Case-insensitive substring of the name or acronym.
+    name_contains: Option<String>,
+}
+
+impl OrganisationFilter {
+    fn into_service(self) -> Result<service::organisation::Filter, ApiError> {
+        Ok(service::organisation::Filter {
+            kind: self.kind.map(Into::into),
+            country: self.country.map(|c| validate::country("filter.country", &c)).transpose()?,
+            parent: self.parent.map(Ref::Slug),
+            name_contains: self.name_contains,
+        })
+    }
+}
+
+/// Organisation root fields.
+#[derive(Default)]
+pub struct OrganisationQuery;
+
+#[Object]
+impl OrganisationQuery {
+    /// The organisation with `slug`; `null` if there is none.
+    async fn organisation(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Organisation>> {
+        let organisation = service::organisation::get_by_slug(super::db(ctx)?, &slug).await;
+        Ok(found(organisation).extend()?.map(Organisation))
+    }
+
+    /// Organisations, by name.
+    #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    async fn organisations(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<OrganisationFilter>,
+    ) -> GqlResult<OrganisationConnection> {
+        let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);
+        let db = super::db(ctx)?.clone();
+        let count =
+            counter(&db, &filter, |db, filter| async move { service::organisation::count(&db, &filter).await });
+        let fetch = |page| async move { service::organisation::list(&db, &filter, page).await };
+        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Organisation).await
+    }
+}

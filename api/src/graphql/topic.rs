@@ -1,0 +1,103 @@
+//! Topics: type, root fields.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, InputObject, Object, ResultExt, connection::Connection};
+use chrono::{DateTime, Utc};
+use entity::topic;
+
+use super::{
+    node::{self, Kind, found},
+    page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
+    release::{ReleaseConnection, ReleaseFilter, ReleaseOrder},
+};
+use crate::{
+    error::GqlResult,
+    service::{self, Ref},
+};
+
+/// A topic releases are filed under, e.g. "Counter-trafficking".
+pub struct Topic(pub topic::Model);
+
+/// A page of topics.
+pub type TopicConnection = Connection<OffsetCursor, Topic, TotalCount>;
+
+#[Object]
+impl Topic {
+    /// Global id.
+    pub async fn id(&self) -> ID {
+        node::global_id(Kind::Topic, self.0.public_id)
+    }
+    /// URL slug.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    /// Display name.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Creation time (UTC).
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    /// Last change (UTC).
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// Releases filed under it, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn releases(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<ReleaseFilter>,
+        order_by: Option<ReleaseOrder>,
+    ) -> GqlResult<ReleaseConnection> {
+        let mut filter = filter.unwrap_or_default().into_service().extend()?;
+        filter.topic = Some(Ref::Id(self.0.id));
+        super::release::connection(ctx, PageArgs { first, after, last, before }, filter, order_by).await
+    }
+}
+
+/// Narrows a topic list.
+#[derive(InputObject, Default)]
+pub struct TopicFilter {
+    /// Case-insensitive substring of the name.
+    name_contains: Option<String>,
+}
+
+/// Topic root fields.
+#[derive(Default)]
+pub struct TopicQuery;
+
+#[Object]
+impl TopicQuery {
+    /// The topic with `slug`; `null` if there is none.
+    async fn topic(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Topic>> {
+        let topic = service::topic::get_by_slug(super::db(ctx)?, &slug).await;
+        Ok(found(topic).extend()?.map(Topic))
+    }
+
+    /// Topics, by name.
+    #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    async fn topics(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+        filter: Option<TopicFilter>,
+    ) -> GqlResult<TopicConnection> {
+        let filter = filter.unwrap_or_default();
+        let filter = Arc::new(service::topic::Filter { name_contains: filter.name_contains });
+        let db = super::db(ctx)?.clone();
+        let count = counter(&db, &filter, |db, filter| async move { service::topic::count(&db, &filter).await });
+        let fetch = |page| async move { service::topic::list(&db, &filter, page).await };
+        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Topic).await
+    }
+}

@@ -1,0 +1,21 @@
+//! newsroom's server: configuration, start-up, the GraphQL API over the content services, and the CLI.
+//!
+//! Data flows one way: a face (GraphQL, CLI) calls `service`, and `service` talks to `entity`.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod graphql;
+pub mod markdown;
+pub mod routes;
+pub mod seed;
+pub mod service;
+pub mod startup;
+pub mod telemetry;
+pub mod validate;
+
+pub use config::Settings;
+pub use error::ApiError;
+pub use startup::{Application, StatementCounter};

@@ -1,0 +1,94 @@
+//! Queries per domain: the only place that talks to the database. Every face (GraphQL today;
+//! feeds, bulk import and the CLI) goes through here, and nothing here knows about any face.
+
+pub mod bulk;
+pub mod commission;
+pub mod contact;
+pub mod organisation;
+pub mod release;
+pub mod topic;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr},
+};
+
+use crate::error::ApiError;
+
+/// A window of a list: skip `offset` rows, return at most `limit`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// A reference to a record by its internal key (relations) or its slug (clients).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ref {
+    Id(i32),
+    Slug(String),
+}
+
+/// Sort direction of a list.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Direction {
+    Asc,
+    #[default]
+    Desc,
+}
+
+impl From<Direction> for sea_orm::Order {
+    fn from(direction: Direction) -> Self {
+        match direction {
+            Direction::Asc => sea_orm::Order::Asc,
+            Direction::Desc => sea_orm::Order::Desc,
+        }
+    }
+}
+
+/// Case-insensitive "contains" on every engine (PostgreSQL's LIKE is case-sensitive, so both
+/// sides are lower-cased), with `%` and `_` in the needle matched literally.
+pub fn contains(column: impl ColumnTrait, needle: &str) -> SimpleExpr {
+    let escaped = needle.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
+/// Runs `select` for one row, turning "no row" into `NotFound`.
+pub async fn one<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    entity: &'static str,
+    key: impl std::fmt::Display,
+) -> Result<E::Model, ApiError> {
+    select.one(db).await?.ok_or_else(|| ApiError::NotFound { entity, key: key.to_string() })
+}
+
+/// Runs `select` over one page.
+pub async fn page<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    page: Page,
+) -> Result<Vec<E::Model>, ApiError> {
+    Ok(select.offset(page.offset).limit(page.limit).all(db).await?)
+}
+
+/// Counts the rows `select` matches.
+pub async fn count<E: EntityTrait>(db: &impl ConnectionTrait, select: Select<E>) -> Result<u64, ApiError>
+where
+    E::Model: Sync,
+{
+    Ok(select.count(db).await?)
+}
+
+/// Loads the rows whose `column` is one of `keys`, for a DataLoader batch.
+pub async fn by_keys<E, C>(db: &impl ConnectionTrait, column: C, keys: &[i32]) -> Result<Vec<E::Model>, ApiError>
+where
+    E: EntityTrait,
+    C: ColumnTrait,
+    E::Model: ModelTrait,
+{
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(E::find().filter(column.is_in(keys.iter().copied())).all(db).await?)
+}

@@ -1,0 +1,88 @@
+//! Commissions and their members.
+
+use entity::{commission, commission_member};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use uuid::Uuid;
+
+use super::{Page, Ref};
+use crate::error::ApiError;
+
+/// Which commissions a list returns.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub country: Option<String>,
+    pub status: Option<commission::Status>,
+    /// Commissions this organisation sits on (or heads).
+    pub organisation: Option<Ref>,
+    pub name_contains: Option<String>,
+}
+
+/// The commission `public_id`.
+pub async fn get(db: &impl ConnectionTrait, public_id: Uuid) -> Result<commission::Model, ApiError> {
+    super::one(db, commission::Entity::find().filter(commission::Column::PublicId.eq(public_id)), "Commission", public_id)
+        .await
+}
+
+/// The commission with `slug`.
+pub async fn get_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<commission::Model, ApiError> {
+    super::one(db, commission::Entity::find().filter(commission::Column::Slug.eq(slug)), "Commission", slug).await
+}
+
+/// Commissions by internal key, for a loader batch.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<commission::Model>, ApiError> {
+    super::by_keys::<commission::Entity, _>(db, commission::Column::Id, ids).await
+}
+
+/// One page of the commissions matching `filter`, by name.
+pub async fn list(db: &impl ConnectionTrait, filter: &Filter, page: Page) -> Result<Vec<commission::Model>, ApiError> {
+    let select = filtered(filter).order_by_asc(commission::Column::Name).order_by_asc(commission::Column::Id);
+    super::page(db, select, page).await
+}
+
+/// How many commissions match `filter`.
+pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, ApiError> {
+    super::count(db, filtered(filter)).await
+}
+
+fn filtered(filter: &Filter) -> Select<commission::Entity> {
+    let mut condition = Condition::all();
+    if let Some(country) = &filter.country {
+        condition = condition.add(commission::Column::Country.eq(country.as_str()));
+    }
+    if let Some(status) = filter.status {
+        condition = condition.add(commission::Column::Status.eq(status));
+    }
+    if let Some(needle) = &filter.name_contains {
+        condition = condition.add(super::contains(commission::Column::Name, needle));
+    }
+    if let Some(organisation) = &filter.organisation {
+        let organisation_id = super::organisation::id_subquery(organisation);
+        let members = sea_orm::sea_query::Query::select()
+            .column(commission_member::Column::CommissionId)
+            .from(commission_member::Entity)
+            .and_where(commission_member::Column::OrganisationId.in_subquery(organisation_id.clone()))
+            .to_owned();
+        condition = condition.add(
+            Condition::any()
+                .add(commission::Column::Id.in_subquery(members))
+                .add(commission::Column::HeadOrganisationId.in_subquery(organisation_id)),
+        );
+    }
+    commission::Entity::find().filter(condition)
+}
+
+/// The members of each commission in `commission_ids`, in key order.
+pub async fn members_of(
+    db: &impl ConnectionTrait,
+    commission_ids: &[i32],
+) -> Result<Vec<commission_member::Model>, ApiError> {
+    if commission_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(commission_member::Entity::find()
+        .filter(commission_member::Column::CommissionId.is_in(commission_ids.iter().copied()))
+        .order_by_asc(commission_member::Column::CommissionId)
+        .order_by_asc(commission_member::Column::OrganisationId)
+        .all(db)
+        .await?)
+}

@@ -1,0 +1,114 @@
+//! Organisations, their departments and their seats on commissions.
+
+use entity::{commission_member, organisation};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+};
+use uuid::Uuid;
+
+use super::{Page, Ref};
+use crate::error::ApiError;
+
+/// Which organisations a list returns.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub kind: Option<organisation::Kind>,
+    pub country: Option<String>,
+    /// Departments of this organisation.
+    pub parent: Option<Ref>,
+    pub name_contains: Option<String>,
+}
+
+/// The organisation `public_id`.
+pub async fn get(db: &impl ConnectionTrait, public_id: Uuid) -> Result<organisation::Model, ApiError> {
+    let select = organisation::Entity::find().filter(organisation::Column::PublicId.eq(public_id));
+    super::one(db, select, "Organisation", public_id).await
+}
+
+/// The organisation with `slug`.
+pub async fn get_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<organisation::Model, ApiError> {
+    super::one(db, organisation::Entity::find().filter(organisation::Column::Slug.eq(slug)), "Organisation", slug)
+        .await
+}
+
+/// Organisations by internal key, for a loader batch.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<organisation::Model>, ApiError> {
+    super::by_keys::<organisation::Entity, _>(db, organisation::Column::Id, ids).await
+}
+
+/// The departments of each organisation in `parent_ids`, by name.
+pub async fn children_of(db: &impl ConnectionTrait, parent_ids: &[i32]) -> Result<Vec<organisation::Model>, ApiError> {
+    if parent_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(organisation::Entity::find()
+        .filter(organisation::Column::ParentId.is_in(parent_ids.iter().copied()))
+        .order_by_asc(organisation::Column::Name)
+        .order_by_asc(organisation::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The commission seats of each organisation in `organisation_ids`.
+pub async fn memberships_of(
+    db: &impl ConnectionTrait,
+    organisation_ids: &[i32],
+) -> Result<Vec<commission_member::Model>, ApiError> {
+    if organisation_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(commission_member::Entity::find()
+        .filter(commission_member::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
+        .order_by_asc(commission_member::Column::OrganisationId)
+        .order_by_asc(commission_member::Column::CommissionId)
+        .all(db)
+        .await?)
+}
+
+/// One page of the organisations matching `filter`, by name.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    page: Page,
+) -> Result<Vec<organisation::Model>, ApiError> {
+    let select = filtered(filter).order_by_asc(organisation::Column::Name).order_by_asc(organisation::Column::Id);
+    super::page(db, select, page).await
+}
+
+/// How many organisations match `filter`.
+pub async fn count(db: &impl ConnectionTrait, filter: &Filter) -> Result<u64, ApiError> {
+    super::count(db, filtered(filter)).await
+}
+
+/// `SELECT id FROM organisation WHERE …`: the internal key of the referenced organisation.
+pub fn id_subquery(reference: &Ref) -> SelectStatement {
+    let mut query = Query::select();
+    query.column(organisation::Column::Id).from(organisation::Entity);
+    match reference {
+        Ref::Id(id) => query.and_where(Expr::col(organisation::Column::Id).eq(*id)),
+        Ref::Slug(slug) => query.and_where(Expr::col(organisation::Column::Slug).eq(slug.as_str())),
+    };
+    query.to_owned()
+}
+
+fn filtered(filter: &Filter) -> Select<organisation::Entity> {
+    let mut condition = Condition::all();
+    if let Some(kind) = filter.kind {
+        condition = condition.add(organisation::Column::Kind.eq(kind));
+    }
+    if let Some(country) = &filter.country {
+        condition = condition.add(organisation::Column::Country.eq(country.as_str()));
+    }
+    if let Some(parent) = &filter.parent {
+        condition = condition.add(organisation::Column::ParentId.in_subquery(id_subquery(parent)));
+    }
+    if let Some(needle) = &filter.name_contains {
+        condition = condition.add(
+            Condition::any()
+                .add(super::contains(organisation::Column::Name, needle))
+                .add(super::contains(organisation::Column::Acronym, needle)),
+        );
+    }
+    organisation::Entity::find().filter(condition)
+}

@@ -1,0 +1,150 @@
+//! Start-up: connect, migrate, load demo content, build the schema once, and serve.
+
+use std::{
+    net::TcpListener,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use actix_web::{
+    App, HttpMessage, HttpServer,
+    dev::{Server, Service},
+    http::header::{HeaderName, HeaderValue},
+    middleware::Compress,
+    web,
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::{
+    config::{DatabaseSettings, Settings},
+    demo, graphql, routes,
+};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[source] DbErr),
+    #[error("cannot apply migrations: {0}")]
+    Migrate(#[source] DbErr),
+    #[error("cannot load the demo content: {0}")]
+    Demo(#[source] crate::ApiError),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind { bind: String, source: std::io::Error },
+}
+
+/// Counts the SQL statements a connection runs: how the tests prove that a query's statement
+/// count follows its shape, not its row count.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Opens the pool described by `settings`, counting its statements.
+pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
+    let mut options = ConnectOptions::new(&settings.database_url);
+    options
+        .max_connections(settings.max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|options| {
+            // WAL lets readers run while a writer commits; the busy timeout queues writers instead
+            // of failing them.
+            options
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let mut db = Database::connect(options).await?;
+    let counter = StatementCounter::default();
+    let count = counter.0.clone();
+    db.set_metric_callback(move |_| {
+        count.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok((db, counter))
+}
+
+/// A built server, listening but not yet serving.
+pub struct Application {
+    server: Server,
+    port: u16,
+    db: DatabaseConnection,
+    statements: StatementCounter,
+}
+
+impl Application {
+    /// Connects, migrates, loads the demo content if asked, and binds.
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let (db, statements) = connect(&settings.database).await.map_err(StartupError::Connect)?;
+        Migrator::up(&db, None).await.map_err(StartupError::Migrate)?;
+        if settings.demo {
+            demo::load(&db).await.map_err(StartupError::Demo)?;
+        }
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
+        let port = listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
+
+        let schema = web::Data::new(graphql::build(db.clone(), &settings.limits));
+        let limits = web::Data::new(settings.limits.clone());
+        let db_data = web::Data::new(db.clone());
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(|request, service| {
+                    let response = service.call(request);
+                    async move {
+                        let mut response = response.await?;
+                        let id = response.request().extensions().get::<RequestId>().map(ToString::to_string);
+                        if let Some(value) = id.and_then(|id| HeaderValue::try_from(id).ok()) {
+                            response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                        }
+                        Ok(response)
+                    }
+                })
+                .wrap(Compress::default())
+                .wrap(TracingLogger::default())
+                .app_data(schema.clone())
+                .app_data(limits.clone())
+                .app_data(db_data.clone())
+                .configure(routes::configure)
+        })
+        .shutdown_timeout(settings.shutdown_timeout_secs);
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let server = server
+            .listen(listener)
+            .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?
+            .run();
+        Ok(Self { server, port, db, statements })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Its database pool.
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The statement counter of its pool.
+    pub fn statements(&self) -> StatementCounter {
+        self.statements.clone()
+    }
+
+    /// Serves until SIGTERM or SIGINT, then finishes in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,15 @@
+//! sea-orm models of newsroom's content: one module per table, relations only, no business rules.
+//!
+//! Every content record has an internal integer key (`id`, used by joins) and a stable public
+//! UUID (`public_id`, what the API exposes); slugs are the natural keys that feeds and imports use.
+
+pub mod commission;
+pub mod commission_member;
+pub mod contact;
+pub mod organisation;
+pub mod release;
+pub mod release_commission;
+pub mod release_contact;
+pub mod release_organisation;
+pub mod release_topic;
+pub mod topic;

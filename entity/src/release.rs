@@ -1,0 +1,53 @@
+//! A press release in one language; translations share a `translation_group`.
+
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Where a release stands in the publishing workflow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    #[sea_orm(string_value = "draft")]
+    Draft,
+    /// Visible from `published_at` on, with no background job needed.
+    #[sea_orm(string_value = "scheduled")]
+    Scheduled,
+    #[sea_orm(string_value = "published")]
+    Published,
+    #[sea_orm(string_value = "archived")]
+    Archived,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "release")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    #[sea_orm(unique)]
+    pub public_id: Uuid,
+    /// BCP 47 language tag; (language, slug) is unique.
+    pub language: String,
+    pub slug: String,
+    /// Releases that are translations of each other share this group.
+    pub translation_group: Option<Uuid>,
+    pub title: String,
+    #[sea_orm(column_type = "Text", nullable)]
+    pub summary: Option<String>,
+    /// Markdown source.
+    #[sea_orm(column_type = "Text")]
+    pub body: String,
+    pub dateline_city: Option<String>,
+    /// ISO 3166-1 alpha-2 country of the dateline.
+    pub dateline_country: Option<String>,
+    pub status: Status,
+    /// First publication, or the scheduled instant for a scheduled release.
+    pub published_at: Option<DateTimeUtc>,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

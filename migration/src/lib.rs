@@ -1,0 +1,16 @@
+//! newsroom's schema changes, in order. Migrations name their tables and columns themselves
+//! (they never import `entity`), so they stay fixed when the models move on.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261128_000001_create_content_tables;
+
+/// Every migration newsroom knows, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261128_000001_create_content_tables::Migration)]
+    }
+}
