@@ -39,13 +39,11 @@ impl Access {
     pub fn release_condition(&self) -> Condition {
         match self.viewer {
             Viewer::Preview => Condition::all(),
-            Viewer::Anonymous => Condition::any()
-                .add(release::Column::Status.eq(release::Status::Published))
-                .add(
-                    Condition::all()
-                        .add(release::Column::Status.eq(release::Status::Scheduled))
-                        .add(release::Column::PublishedAt.lte(self.now)),
-                ),
+            Viewer::Anonymous => Condition::any().add(release::Column::Status.eq(release::Status::Published)).add(
+                Condition::all()
+                    .add(release::Column::Status.eq(release::Status::Scheduled))
+                    .add(release::Column::PublishedAt.lte(self.now)),
+            ),
         }
     }
 

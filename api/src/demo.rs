@@ -107,8 +107,14 @@ fn organisations() -> Vec<Org> {
             ..org("ec-civil-society-representatives", "Civil society representatives", CivilSociety, Some("EC"))
         },
         // Synthetic organisations for the sample releases.
-        Org { acronym: Some("SNO"), ..org("sample-northern-observatory", "Sample Northern Observatory", Academic, Some("NO")) },
-        Org { acronym: Some("SRC"), ..org("sample-relief-coalition", "Sample Relief Coalition", CivilSociety, Some("KE")) },
+        Org {
+            acronym: Some("SNO"),
+            ..org("sample-northern-observatory", "Sample Northern Observatory", Academic, Some("NO"))
+        },
+        Org {
+            acronym: Some("SRC"),
+            ..org("sample-relief-coalition", "Sample Relief Coalition", CivilSociety, Some("KE"))
+        },
         Org { acronym: Some("SDF"), ..org("sample-development-fund", "Sample Development Fund", Donor, Some("DE")) },
     ]
 }
@@ -401,14 +407,23 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
         }
         release_organisations.push(release_organisation::ActiveModel {
             release_id: Set(id),
-            organisation_id: Set(org(["sample-northern-observatory", "sample-relief-coalition", "sample-development-fund"]
-                [story % 3])?),
+            organisation_id: Set(org([
+                "sample-northern-observatory",
+                "sample-relief-coalition",
+                "sample-development-fund",
+            ][story % 3])?),
             role: Set(release_organisation::Role::Partner),
         });
-        release_contacts
-            .push(release_contact::ActiveModel { release_id: Set(id), contact_id: Set(sample_desk), position: Set(0) });
-        release_contacts
-            .push(release_contact::ActiveModel { release_id: Set(id), contact_id: Set(private_desk), position: Set(1) });
+        release_contacts.push(release_contact::ActiveModel {
+            release_id: Set(id),
+            contact_id: Set(sample_desk),
+            position: Set(0),
+        });
+        release_contacts.push(release_contact::ActiveModel {
+            release_id: Set(id),
+            contact_id: Set(private_desk),
+            position: Set(1),
+        });
     }
     bulk::insert_all(&txn, release_topics).await?;
     bulk::insert_all(&txn, release_commissions).await?;

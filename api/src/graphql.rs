@@ -15,7 +15,7 @@ pub mod topic;
 use std::time::Duration;
 
 use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, MergedObject, Schema, SchemaBuilder, SDLExportOptions,
+    Context, EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder,
     dataloader::DataLoader,
 };
 use sea_orm::DatabaseConnection;
@@ -43,15 +43,8 @@ fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
 /// The schema with its data: the database, one loader shared by every request (it batches and
 /// caches nothing, so sharing is safe), the limits and the guards.
 pub fn build(db: DatabaseConnection, limits: &Limits) -> AppSchema {
-    // Actix workers are single-threaded, so a batch gathers every key its request registers before
-    // the request yields; the delay only has to let siblings on other workers join in.
-    let loader = DataLoader::new(loader::DbLoader::new(db.clone()), tokio::spawn).delay(Duration::from_micros(200));
-    builder()
-        .extension(guard::Guards::new(limits))
-        .data(loader)
-        .data(db)
-        .data(limits.clone())
-        .finish()
+    let loader = DataLoader::new(loader::DbLoader::new(db.clone()), loader::spawn_after_siblings).delay(Duration::ZERO);
+    builder().extension(guard::Guards::new(limits)).data(loader).data(db).data(limits.clone()).finish()
 }
 
 /// The SDL, as committed in `schema.graphql`.

@@ -36,13 +36,44 @@ impl fmt::Display for Counts {
 }
 
 const WORDS: [&str; 24] = [
-    "migration", "displacement", "water", "health", "shelter", "trafficking", "returns", "climate", "labour",
-    "border", "protection", "recovery", "drought", "flood", "data", "mobility", "integration", "livelihoods",
-    "vaccination", "resettlement", "assistance", "training", "registration", "emergency",
+    "migration",
+    "displacement",
+    "water",
+    "health",
+    "shelter",
+    "trafficking",
+    "returns",
+    "climate",
+    "labour",
+    "border",
+    "protection",
+    "recovery",
+    "drought",
+    "flood",
+    "data",
+    "mobility",
+    "integration",
+    "livelihoods",
+    "vaccination",
+    "resettlement",
+    "assistance",
+    "training",
+    "registration",
+    "emergency",
 ];
 const PLACES: [(&str, &str); 12] = [
-    ("Quito", "EC"), ("Khartoum", "SD"), ("Niamey", "NE"), ("Dhaka", "BD"), ("Geneva", "CH"), ("Nairobi", "KE"),
-    ("Bogotá", "CO"), ("Amman", "JO"), ("Kabul", "AF"), ("Manila", "PH"), ("Tegucigalpa", "HN"), ("Beirut", "LB"),
+    ("Quito", "EC"),
+    ("Khartoum", "SD"),
+    ("Niamey", "NE"),
+    ("Dhaka", "BD"),
+    ("Geneva", "CH"),
+    ("Nairobi", "KE"),
+    ("Bogotá", "CO"),
+    ("Amman", "JO"),
+    ("Kabul", "AF"),
+    ("Manila", "PH"),
+    ("Tegucigalpa", "HN"),
+    ("Beirut", "LB"),
 ];
 const LANGUAGES: [&str; 3] = ["en", "es", "fr"];
 const KINDS: [organisation::Kind; 8] = [
@@ -85,7 +116,8 @@ fn distinct(rng: &mut fastrand::Rng, len: usize, count: usize) -> Vec<usize> {
 /// Generates `releases` releases and the records around them, in one transaction.
 /// Refuses to run twice on the same database (the slugs would clash).
 pub async fn generate(db: &DatabaseConnection, releases: u32) -> Result<Counts, ApiError> {
-    let existing = organisation::Entity::find().filter(organisation::Column::Slug.eq("seed-organisation-0")).count(db).await?;
+    let existing =
+        organisation::Entity::find().filter(organisation::Column::Slug.eq("seed-organisation-0")).count(db).await?;
     if existing > 0 {
         return Err(ApiError::bad_input("seed", "this database is already seeded; start from an empty one"));
     }

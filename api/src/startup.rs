@@ -68,8 +68,9 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
     let mut db = Database::connect(options).await?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
-    db.set_metric_callback(move |_| {
+    db.set_metric_callback(move |info| {
         count.fetch_add(1, Ordering::Relaxed);
+        tracing::trace!(target: "newsroom::sql", elapsed = ?info.elapsed, failed = info.failed, sql = %info.statement);
     });
     Ok((db, counter))
 }
@@ -92,7 +93,8 @@ impl Application {
         }
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
-        let port = listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
+        let port =
+            listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
 
         let schema = web::Data::new(graphql::build(db.clone(), &settings.limits));
         let limits = web::Data::new(settings.limits.clone());
@@ -121,16 +123,19 @@ impl Application {
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }
-        let server = server
-            .listen(listener)
-            .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?
-            .run();
+        let server =
+            server.listen(listener).map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.run();
         Ok(Self { server, port, db, statements })
     }
 
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// A handle that stops the server (tests stop theirs when they end).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     /// Its database pool.

@@ -15,11 +15,7 @@ pub struct Model {
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::contact::Entity",
-        from = "Column::ContactId",
-        to = "super::contact::Column::Id"
-    )]
+    #[sea_orm(belongs_to = "super::contact::Entity", from = "Column::ContactId", to = "super::contact::Column::Id")]
     Contact,
 }
 

@@ -140,12 +140,7 @@ fn fk(
     to: (impl IntoTableRef, impl IntoIden),
     on_delete: ForeignKeyAction,
 ) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .name(name)
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(on_delete)
-        .to_owned()
+    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(on_delete).to_owned()
 }
 
 fn index(name: &str, table: impl IntoTableRef, columns: &[&'static str]) -> IndexCreateStatement {
@@ -210,9 +205,7 @@ impl MigrationTrait for Migration {
                     .col(date_null(CommissionMember::Since))
                     .col(date_null(CommissionMember::Until))
                     .primary_key(
-                        Index::create()
-                            .col(CommissionMember::CommissionId)
-                            .col(CommissionMember::OrganisationId),
+                        Index::create().col(CommissionMember::CommissionId).col(CommissionMember::OrganisationId),
                     )
                     .foreign_key(&mut fk(
                         "fk-commission_member-commission_id",
@@ -301,11 +294,7 @@ impl MigrationTrait for Migration {
                     .table(ReleaseCommission::Table)
                     .col(integer(ReleaseCommission::ReleaseId))
                     .col(integer(ReleaseCommission::CommissionId))
-                    .primary_key(
-                        Index::create()
-                            .col(ReleaseCommission::ReleaseId)
-                            .col(ReleaseCommission::CommissionId),
-                    )
+                    .primary_key(Index::create().col(ReleaseCommission::ReleaseId).col(ReleaseCommission::CommissionId))
                     .foreign_key(&mut fk(
                         "fk-release_commission-release_id",
                         (ReleaseCommission::Table, ReleaseCommission::ReleaseId),
@@ -329,9 +318,7 @@ impl MigrationTrait for Migration {
                     .col(integer(ReleaseOrganisation::OrganisationId))
                     .col(string_len(ReleaseOrganisation::Role, 16))
                     .primary_key(
-                        Index::create()
-                            .col(ReleaseOrganisation::ReleaseId)
-                            .col(ReleaseOrganisation::OrganisationId),
+                        Index::create().col(ReleaseOrganisation::ReleaseId).col(ReleaseOrganisation::OrganisationId),
                     )
                     .foreign_key(&mut fk(
                         "fk-release_organisation-release_id",

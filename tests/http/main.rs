@@ -1,1 +1,17 @@
-fn main(){}
+//! End-to-end tests: the real app over real HTTP, against SQLite always and against PostgreSQL and
+//! MariaDB when `NEWSROOM_TEST_POSTGRES_URL` / `NEWSROOM_TEST_MYSQL_URL` are set (CI sets both, and
+//! with `CI=true` a missing one fails instead of skipping). Every test gets its own database.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[macro_use]
+mod helpers;
+
+mod catalogue;
+mod demo;
+mod guards;
+mod http;
+mod n_plus_one;
+mod paging;
+mod quito;
+mod schema;
+mod visibility;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use entity::{commission, commission_member};
 
 use super::{
-    loader::{CommissionById, MembersOfCommission, OrganisationById},
+    loader::{CommissionById, MembersOfCommission, OrganisationById, via},
     node::{self, Kind, found},
     organisation::Organisation,
     page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
@@ -95,7 +95,7 @@ impl Commission {
     /// The organisation that heads it.
     async fn head_organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.head_organisation_id else { return Ok(None) };
-        Ok(super::loader(ctx)?.load_one(OrganisationById(id)).await.extend()?.map(Organisation))
+        Ok(super::loader(ctx)?.load_one(OrganisationById::<{ via::HEAD }>(id)).await.extend()?.map(Organisation))
     }
     /// Its members, with their roles and terms.
     async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
@@ -141,7 +141,7 @@ impl CommissionMember {
     /// The member organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Organisation> {
         let id = self.0.organisation_id;
-        let organisation = super::loader(ctx)?.load_one(OrganisationById(id)).await.extend()?;
+        let organisation = super::loader(ctx)?.load_one(OrganisationById::<{ via::MEMBER }>(id)).await.extend()?;
         organisation
             .map(Organisation)
             .ok_or_else(|| ApiError::NotFound { entity: "Organisation", key: id.to_string() })

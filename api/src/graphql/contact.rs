@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use entity::contact;
 
 use super::{
-    loader::OrganisationById,
+    loader::{OrganisationById, via},
     node::{self, Kind, found},
     organisation::Organisation,
     page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
@@ -70,7 +70,7 @@ impl Contact {
     /// The organisation the contact works for.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.organisation_id else { return Ok(None) };
-        Ok(super::loader(ctx)?.load_one(OrganisationById(id)).await.extend()?.map(Organisation))
+        Ok(super::loader(ctx)?.load_one(OrganisationById::<{ via::EMPLOYER }>(id)).await.extend()?.map(Organisation))
     }
 }
 
@@ -122,9 +122,12 @@ impl ContactQuery {
         let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);
         let db = super::db(ctx)?.clone();
         let access = *super::access(ctx)?;
-        let count = counter(&db, &filter, move |db, filter| async move {
-            service::contact::count(&db, &access, &filter).await
-        });
+        let count =
+            counter(
+                &db,
+                &filter,
+                move |db, filter| async move { service::contact::count(&db, &access, &filter).await },
+            );
         let fetch = |page| async move { service::contact::list(&db, &access, &filter, page).await };
         paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Contact).await
     }

@@ -5,9 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{
     ErrorExtensions, Pos, Response, ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
-    },
+    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation},
     parser::types::ExecutableDocument,
 };
 
@@ -46,6 +44,18 @@ fn with_code(mut error: ServerError, code: &'static str) -> ServerError {
     error
 }
 
+/// A value of the wrong type for an argument or variable is the caller's input, not a broken
+/// document; async-graphql reports both as validation errors and tells them apart only by wording
+/// (the HTTP tests pin that wording down).
+fn validation_code(error: &ServerError) -> &'static str {
+    let message = error.message.as_str();
+    if message.starts_with("Invalid value for argument") || message.starts_with("Expected input type") {
+        "BAD_USER_INPUT"
+    } else {
+        "GRAPHQL_VALIDATION_FAILED"
+    }
+}
+
 fn server_error(error: ApiError) -> ServerError {
     error.extend().into_server_error(Pos::default())
 }
@@ -68,7 +78,13 @@ impl Extension for GuardExtension {
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
         let result = next.run(ctx).await.map_err(|errors| {
-            errors.into_iter().map(|error| with_code(error, "GRAPHQL_VALIDATION_FAILED")).collect::<Vec<_>>()
+            errors
+                .into_iter()
+                .map(|error| {
+                    let code = validation_code(&error);
+                    with_code(error, code)
+                })
+                .collect::<Vec<_>>()
         })?;
         if result.depth > self.max_depth {
             return Err(vec![server_error(ApiError::QueryTooDeep { depth: result.depth, max: self.max_depth })]);
@@ -89,9 +105,9 @@ impl Extension for GuardExtension {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
-        // Every error newsroom raises carries its code; one without a code was raised by
-        // async-graphql while coercing an argument or variable, so it is the caller's input.
-        response.errors = response.errors.into_iter().map(|error| with_code(error, "BAD_USER_INPUT")).collect();
+        // Every error newsroom raises carries its code; one without a code comes from inside
+        // async-graphql during execution, which no client input should reach.
+        response.errors = response.errors.into_iter().map(|error| with_code(error, "INTERNAL_SERVER_ERROR")).collect();
         response
     }
 }

@@ -1,5 +1,10 @@
 //! Batched loads: every relation the API navigates is fetched with one statement per level of a
-//! query, whatever the number of parent rows. One loader, one key type per relation.
+//! query, whatever the number of parent rows. One loader, one key type per relation path.
+//!
+//! Each path has its own key type even where the rows are the same (an organisation as a head, a
+//! member, an employer or a parent): keys of one type are registered together when their parent
+//! batch arrives, so a query's statements follow its shape exactly, and two paths never race to
+//! share (or split) a batch depending on how fast the database answered.
 
 use std::{collections::HashMap, hash::Hash};
 
@@ -9,6 +14,21 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{error::ApiError, service};
+
+/// Starts a batch only once the request that opened it has registered every key it will.
+///
+/// Actix workers run one single-threaded runtime each. A request resolving a long list yields
+/// part-way (futures' `FuturesUnordered` yields every 32 polls), so a batch started on a timer can
+/// fire before the last siblings have registered and split in two. `yield_now` defers the batch
+/// until the worker's ready queue is empty, that is until the request waits on nothing but its
+/// loads: batches then follow the query's shape whatever the machine's speed.
+pub fn spawn_after_siblings(fetch: futures_util::future::BoxFuture<'static, ()>) {
+    tokio::spawn(async move {
+        tokio::task::yield_now().await;
+        tokio::task::yield_now().await;
+        fetch.await
+    });
+}
 
 /// Loads relations through the services.
 pub struct DbLoader {
@@ -22,9 +42,21 @@ impl DbLoader {
     }
 }
 
-/// An organisation by internal key.
+/// An organisation by internal key, reached along path `VIA` (see `via`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct OrganisationById(pub i32);
+pub struct OrganisationById<const VIA: u8>(pub i32);
+
+/// The paths along which the API reaches an organisation by key.
+pub mod via {
+    /// `Commission.headOrganisation`.
+    pub const HEAD: u8 = 0;
+    /// `CommissionMember.organisation`.
+    pub const MEMBER: u8 = 1;
+    /// `Contact.organisation`.
+    pub const EMPLOYER: u8 = 2;
+    /// `Organisation.parent`.
+    pub const PARENT: u8 = 3;
+}
 /// A commission by internal key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CommissionById(pub i32);
@@ -66,11 +98,14 @@ fn ids<K>(keys: &[K], id: impl Fn(&K) -> i32) -> Vec<i32> {
     keys.iter().map(id).collect()
 }
 
-impl Loader<OrganisationById> for DbLoader {
+impl<const VIA: u8> Loader<OrganisationById<VIA>> for DbLoader {
     type Value = organisation::Model;
     type Error = ApiError;
 
-    async fn load(&self, keys: &[OrganisationById]) -> Result<HashMap<OrganisationById, Self::Value>, ApiError> {
+    async fn load(
+        &self,
+        keys: &[OrganisationById<VIA>],
+    ) -> Result<HashMap<OrganisationById<VIA>, Self::Value>, ApiError> {
         let rows = service::organisation::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(rows.into_iter().map(|row| (OrganisationById(row.id), row)).collect())
     }
@@ -118,7 +153,10 @@ impl Loader<OrganisationsOfRelease> for DbLoader {
         keys: &[OrganisationsOfRelease],
     ) -> Result<HashMap<OrganisationsOfRelease, Self::Value>, ApiError> {
         let rows = service::release::organisations_of(&self.db, &ids(keys, |k| k.0)).await?;
-        Ok(group(rows.into_iter().map(|(release, role, organisation)| (OrganisationsOfRelease(release), (role, organisation)))))
+        Ok(group(
+            rows.into_iter()
+                .map(|(release, role, organisation)| (OrganisationsOfRelease(release), (role, organisation))),
+        ))
     }
 }
 
@@ -147,10 +185,7 @@ impl Loader<MembersOfCommission> for DbLoader {
     type Value = Vec<commission_member::Model>;
     type Error = ApiError;
 
-    async fn load(
-        &self,
-        keys: &[MembersOfCommission],
-    ) -> Result<HashMap<MembersOfCommission, Self::Value>, ApiError> {
+    async fn load(&self, keys: &[MembersOfCommission]) -> Result<HashMap<MembersOfCommission, Self::Value>, ApiError> {
         let rows = service::commission::members_of(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(group(rows.into_iter().map(|row| (MembersOfCommission(row.commission_id), row))))
     }

@@ -4,9 +4,7 @@ use async_graphql::{Context, ID, Interface, Object};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use uuid::Uuid;
 
-use super::{
-    commission::Commission, contact::Contact, organisation::Organisation, release::Release, topic::Topic,
-};
+use super::{commission::Commission, contact::Contact, organisation::Organisation, release::Release, topic::Topic};
 use crate::{error::ApiError, service};
 
 /// The kinds of record a global id can name.
@@ -89,12 +87,18 @@ impl NodeQuery {
         let db = super::db(ctx)?;
         let access = super::access(ctx)?;
         let node = match kind {
-            Kind::Release => found(service::release::get(db, access, uuid).await).extend()?.map(Release).map(Node::from),
-            Kind::Commission => found(service::commission::get(db, uuid).await).extend()?.map(Commission).map(Node::from),
+            Kind::Release => {
+                found(service::release::get(db, access, uuid).await).extend()?.map(Release).map(Node::from)
+            }
+            Kind::Commission => {
+                found(service::commission::get(db, uuid).await).extend()?.map(Commission).map(Node::from)
+            }
             Kind::Organisation => {
                 found(service::organisation::get(db, uuid).await).extend()?.map(Organisation).map(Node::from)
             }
-            Kind::Contact => found(service::contact::get(db, access, uuid).await).extend()?.map(Contact).map(Node::from),
+            Kind::Contact => {
+                found(service::contact::get(db, access, uuid).await).extend()?.map(Contact).map(Node::from)
+            }
             Kind::Topic => found(service::topic::get(db, uuid).await).extend()?.map(Topic).map(Node::from),
         };
         Ok(node)

@@ -8,7 +8,7 @@ use entity::organisation;
 
 use super::{
     commission::CommissionMember,
-    loader::{ChildrenOfOrganisation, MembershipsOfOrganisation, OrganisationById},
+    loader::{ChildrenOfOrganisation, MembershipsOfOrganisation, OrganisationById, via},
     node::{self, Kind, found},
     page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
     release::{ReleaseConnection, ReleaseFilter, ReleaseOrder},
@@ -92,7 +92,7 @@ impl Organisation {
     /// The organisation it is a department of.
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.parent_id else { return Ok(None) };
-        Ok(super::loader(ctx)?.load_one(OrganisationById(id)).await.extend()?.map(Organisation))
+        Ok(super::loader(ctx)?.load_one(OrganisationById::<{ via::PARENT }>(id)).await.extend()?.map(Organisation))
     }
     /// Its departments, by name.
     async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Organisation>> {
@@ -172,8 +172,7 @@ impl OrganisationQuery {
     ) -> GqlResult<OrganisationConnection> {
         let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);
         let db = super::db(ctx)?.clone();
-        let count =
-            counter(&db, &filter, |db, filter| async move { service::organisation::count(&db, &filter).await });
+        let count = counter(&db, &filter, |db, filter| async move { service::organisation::count(&db, &filter).await });
         let fetch = |page| async move { service::organisation::list(&db, &filter, page).await };
         paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Organisation).await
     }

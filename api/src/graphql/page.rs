@@ -195,6 +195,46 @@ fn cursor(argument: &'static str, value: Option<&str>) -> Result<Option<u64>, Ap
         .transpose()
 }
 
+/// One connection: resolves the window, fetches its rows with `fetch` and wraps each with `node`;
+/// `count` runs only for `totalCount` or for `last` without `before`.
+pub async fn paged<Row, Node, Count, CountFut, Fetch, FetchFut>(
+    ctx: &async_graphql::Context<'_>,
+    args: &PageArgs,
+    count: Count,
+    fetch: Fetch,
+    node: impl Fn(Row) -> Node,
+) -> async_graphql::Result<Connection<OffsetCursor, Node, TotalCount>>
+where
+    Node: OutputType,
+    Count: Fn() -> CountFut + Send + Sync + 'static,
+    CountFut: Future<Output = Result<u64, ApiError>> + Send + 'static,
+    Fetch: FnOnce(Page) -> FetchFut,
+    FetchFut: Future<Output = Result<Vec<Row>, ApiError>>,
+{
+    use async_graphql::ResultExt;
+    let limits = ctx.data::<Limits>()?;
+    let total = TotalCount::new(count);
+    let window = Window::resolve(args, limits, &total).await.extend()?;
+    let rows = fetch(window.page).await.extend()?;
+    Ok(window.connection(rows, total, node))
+}
+
+/// A `count` for `paged`: runs `count` over its own handles to the database and the filter, so
+/// the count can outlive the resolver that built it.
+pub fn counter<T, F, Fut>(
+    db: &sea_orm::DatabaseConnection,
+    filter: &std::sync::Arc<T>,
+    count: F,
+) -> impl Fn() -> Fut + Send + Sync + 'static
+where
+    T: Send + Sync + 'static,
+    F: Fn(sea_orm::DatabaseConnection, std::sync::Arc<T>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<u64, ApiError>> + Send + 'static,
+{
+    let (db, filter) = (db.clone(), filter.clone());
+    move || count(db.clone(), filter.clone())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,44 +274,4 @@ mod tests {
         let bad = PageArgs { after: Some("nope".into()), ..PageArgs::default() };
         assert_eq!(window(bad).await.err().unwrap().code(), "BAD_USER_INPUT");
     }
-}
-
-/// One connection: resolves the window, fetches its rows with `fetch` and wraps each with `node`;
-/// `count` runs only for `totalCount` or for `last` without `before`.
-pub async fn paged<Row, Node, Count, CountFut, Fetch, FetchFut>(
-    ctx: &async_graphql::Context<'_>,
-    args: &PageArgs,
-    count: Count,
-    fetch: Fetch,
-    node: impl Fn(Row) -> Node,
-) -> async_graphql::Result<Connection<OffsetCursor, Node, TotalCount>>
-where
-    Node: OutputType,
-    Count: Fn() -> CountFut + Send + Sync + 'static,
-    CountFut: Future<Output = Result<u64, ApiError>> + Send + 'static,
-    Fetch: FnOnce(Page) -> FetchFut,
-    FetchFut: Future<Output = Result<Vec<Row>, ApiError>>,
-{
-    use async_graphql::ResultExt;
-    let limits = ctx.data::<Limits>()?;
-    let total = TotalCount::new(count);
-    let window = Window::resolve(args, limits, &total).await.extend()?;
-    let rows = fetch(window.page).await.extend()?;
-    Ok(window.connection(rows, total, node))
-}
-
-/// A `count` for `paged`: runs `count` over its own handles to the database and the filter, so
-/// the count can outlive the resolver that built it.
-pub fn counter<T, F, Fut>(
-    db: &sea_orm::DatabaseConnection,
-    filter: &std::sync::Arc<T>,
-    count: F,
-) -> impl Fn() -> Fut + Send + Sync + 'static
-where
-    T: Send + Sync + 'static,
-    F: Fn(sea_orm::DatabaseConnection, std::sync::Arc<T>) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = Result<u64, ApiError>> + Send + 'static,
-{
-    let (db, filter) = (db.clone(), filter.clone());
-    move || count(db.clone(), filter.clone())
 }

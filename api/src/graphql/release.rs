@@ -118,10 +118,8 @@ impl Release {
     /// Where it was written.
     async fn dateline(&self) -> Option<Dateline> {
         let release = &self.0;
-        (release.dateline_city.is_some() || release.dateline_country.is_some()).then(|| Dateline {
-            city: release.dateline_city.clone(),
-            country: release.dateline_country.clone(),
-        })
+        (release.dateline_city.is_some() || release.dateline_country.is_some())
+            .then(|| Dateline { city: release.dateline_city.clone(), country: release.dateline_country.clone() })
     }
     /// Workflow state.
     async fn status(&self) -> ReleaseStatus {
@@ -269,9 +267,8 @@ pub async fn connection(
     let filter = Arc::new(filter);
     let columns = if wants_body(ctx) { Columns::All } else { Columns::WithoutBody };
     let order = order.unwrap_or_default().into();
-    let count = counter(&db, &filter, move |db, filter| async move {
-        service::release::count(&db, &access, &filter).await
-    });
+    let count =
+        counter(&db, &filter, move |db, filter| async move { service::release::count(&db, &access, &filter).await });
     let fetch = |page| async move { service::release::list(&db, &access, &filter, order, page, columns).await };
     paged(ctx, &args, count, fetch, Release).await
 }

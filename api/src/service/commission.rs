@@ -19,8 +19,13 @@ pub struct Filter {
 
 /// The commission `public_id`.
 pub async fn get(db: &impl ConnectionTrait, public_id: Uuid) -> Result<commission::Model, ApiError> {
-    super::one(db, commission::Entity::find().filter(commission::Column::PublicId.eq(public_id)), "Commission", public_id)
-        .await
+    super::one(
+        db,
+        commission::Entity::find().filter(commission::Column::PublicId.eq(public_id)),
+        "Commission",
+        public_id,
+    )
+    .await
 }
 
 /// The commission with `slug`.

@@ -17,9 +17,8 @@ pub struct Filter {
 
 /// The contact `public_id`, if `access` may see it.
 pub async fn get(db: &impl ConnectionTrait, access: &Access, public_id: Uuid) -> Result<contact::Model, ApiError> {
-    let select = contact::Entity::find()
-        .filter(contact::Column::PublicId.eq(public_id))
-        .filter(access.contact_condition());
+    let select =
+        contact::Entity::find().filter(contact::Column::PublicId.eq(public_id)).filter(access.contact_condition());
     super::one(db, select, "Contact", public_id).await
 }
 

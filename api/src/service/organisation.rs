@@ -28,8 +28,7 @@ pub async fn get(db: &impl ConnectionTrait, public_id: Uuid) -> Result<organisat
 
 /// The organisation with `slug`.
 pub async fn get_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<organisation::Model, ApiError> {
-    super::one(db, organisation::Entity::find().filter(organisation::Column::Slug.eq(slug)), "Organisation", slug)
-        .await
+    super::one(db, organisation::Entity::find().filter(organisation::Column::Slug.eq(slug)), "Organisation", slug).await
 }
 
 /// Organisations by internal key, for a loader batch.

@@ -56,9 +56,8 @@ pub enum Columns {
 
 /// The release `public_id`, if `access` may see it.
 pub async fn get(db: &impl ConnectionTrait, access: &Access, public_id: Uuid) -> Result<release::Model, ApiError> {
-    let select = release::Entity::find()
-        .filter(release::Column::PublicId.eq(public_id))
-        .filter(access.release_condition());
+    let select =
+        release::Entity::find().filter(release::Column::PublicId.eq(public_id)).filter(access.release_condition());
     super::one(db, select, "Release", public_id).await
 }
 
@@ -199,10 +198,7 @@ where
 }
 
 /// The topics of each release in `release_ids`, as (release id, topic) pairs in key order.
-pub async fn topics_of(
-    db: &impl ConnectionTrait,
-    release_ids: &[i32],
-) -> Result<Vec<(i32, topic::Model)>, ApiError> {
+pub async fn topics_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<Vec<(i32, topic::Model)>, ApiError> {
     let rows = release_topic::Entity::find()
         .find_also_related(topic::Entity)
         .filter(release_topic::Column::ReleaseId.is_in(release_ids.iter().copied()))
@@ -240,10 +236,7 @@ pub async fn organisations_of(
         .order_by_asc(release_organisation::Column::OrganisationId)
         .all(db)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(link, organisation)| Some((link.release_id, link.role, organisation?)))
-        .collect())
+    Ok(rows.into_iter().filter_map(|(link, organisation)| Some((link.release_id, link.role, organisation?))).collect())
 }
 
 /// The media contacts of each release in `release_ids`, in their published order.

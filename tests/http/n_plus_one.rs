@@ -1,0 +1,64 @@
+//! No N+1: the number of SQL statements a query runs depends on its shape, not on its rows.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp};
+
+async fn seeded(backend: Backend) -> Option<TestApp> {
+    let app = TestApp::spawn_with(backend, |_| {}).await?;
+    api::seed::generate(app.db(), 60).await.unwrap();
+    Some(app)
+}
+
+db_tests!(seeded => nested_release_lists_cost_the_same_statements_for_1_and_50_releases);
+
+const NESTED: &str = r#"
+query($first: Int!) {
+  releases(first: $first) {
+    edges { node {
+      slug title summary publishedAt
+      topics { name }
+      commissions {
+        name
+        headOrganisation { name }
+        members { role organisation { name } }
+      }
+      organisations { role organisation { name } }
+      contacts { name email organisation { name } }
+      translations { slug }
+    } }
+  }
+}"#;
+
+/// Runs `NESTED` for `first` releases; returns the statements it cost and the releases.
+async fn measure(app: &TestApp, first: usize) -> (u64, Vec<Value>) {
+    let before = app.statements();
+    let data = app.data(NESTED, json!({ "first": first })).await;
+    let statements = app.statements() - before;
+    let edges = data["releases"]["edges"].as_array().unwrap().clone();
+    (statements, edges)
+}
+
+async fn nested_release_lists_cost_the_same_statements_for_1_and_50_releases(app: TestApp) {
+    // Warm up the pool so that connection set-up statements are not counted.
+    measure(&app, 1).await;
+
+    let (one, one_edges) = measure(&app, 1).await;
+    let (fifty, fifty_edges) = measure(&app, 50).await;
+    assert_eq!(one_edges.len(), 1);
+    assert_eq!(fifty_edges.len(), 50);
+
+    // The fifty releases really do carry every nested level, so the equality below is not vacuous.
+    let nested = |pick: fn(&Value) -> usize| fifty_edges.iter().map(|e| pick(&e["node"])).sum::<usize>();
+    assert!(nested(|n| n["topics"].as_array().unwrap().len()) >= 50);
+    assert!(nested(|n| n["contacts"].as_array().unwrap().len()) >= 40);
+    assert!(nested(|n| n["organisations"].as_array().unwrap().len()) >= 50);
+    let members =
+        nested(|n| n["commissions"].as_array().unwrap().iter().map(|c| c["members"].as_array().unwrap().len()).sum());
+    assert!(members >= 100, "members: {members}");
+
+    assert_eq!(one, fifty, "1 release cost {one} statements, 50 cost {fifty}");
+    // releases; their topics, commissions, organisations, contacts; the commissions' heads and
+    // members; the contacts' and the members' organisations.
+    assert_eq!(fifty, 9, "{fifty} statements");
+}
