@@ -1,5 +1,10 @@
 //! The `newsroom` binary: everything lives in `api`; this only sets up logs and hands over.
 
+/// glibc's allocator spends a fifth of a GraphQL request's CPU in malloc and free (and in lock
+/// contention between workers); mimalloc's thread-local heaps do not.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     api::telemetry::init();

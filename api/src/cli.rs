@@ -88,6 +88,7 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
             Migrator::up(&db, None).await?;
             let started = std::time::Instant::now();
             let counts = seed::generate(&db, releases).await?;
+            crate::startup::refresh_statistics(&db).await?;
             println!("seeded {counts} in {:.1}s", started.elapsed().as_secs_f64());
         }
         Command::Demo { database } => {

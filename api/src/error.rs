@@ -22,11 +22,11 @@ pub enum ApiError {
     #[error("`{argument}` must be at most {max}, got {requested}")]
     PageSizeExceeded { argument: &'static str, max: u64, requested: i64 },
     /// The query nests deeper than the configured limit.
-    #[error("query depth {depth} exceeds the limit of {max}")]
-    QueryTooDeep { depth: usize, max: usize },
+    #[error("the query nests deeper than the limit of {max}")]
+    QueryTooDeep { max: usize },
     /// The query's estimated cost exceeds the configured limit.
-    #[error("query complexity {complexity} exceeds the limit of {max}")]
-    QueryTooComplex { complexity: usize, max: usize },
+    #[error("the query is more complex than the limit of {max}")]
+    QueryTooComplex { max: usize },
     /// The request body is larger than the configured limit.
     #[error("request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
@@ -139,8 +139,8 @@ mod tests {
             ApiError::NotFound { entity: "Release", key: "x".into() },
             ApiError::bad_input("filter.country", "bad"),
             ApiError::PageSizeExceeded { argument: "first", max: 100, requested: 101 },
-            ApiError::QueryTooDeep { depth: 20, max: 10 },
-            ApiError::QueryTooComplex { complexity: 2, max: 1 },
+            ApiError::QueryTooDeep { max: 10 },
+            ApiError::QueryTooComplex { max: 1 },
             ApiError::PayloadTooLarge { limit: 1 },
             ApiError::BadRequest("x".into()),
             ApiError::from(DbErr::Custom("x".into())),

@@ -40,11 +40,21 @@ fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
 }
 
-/// The schema with its data: the database, one loader shared by every request (it batches and
-/// caches nothing, so sharing is safe), the limits and the guards.
+/// The schema with its data (the database and the limits) and its depth and complexity limits.
+/// Each request brings its own loader (see `request_loader`).
 pub fn build(db: DatabaseConnection, limits: &Limits) -> AppSchema {
-    let loader = DataLoader::new(loader::DbLoader::new(db.clone()), loader::spawn_after_siblings).delay(Duration::ZERO);
-    builder().extension(guard::Guards::new(limits)).data(loader).data(db).data(limits.clone()).finish()
+    builder()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        .data(db)
+        .data(limits.clone())
+        .finish()
+}
+
+/// A loader for one request. Per request rather than shared, so that a request's batches stay on
+/// the worker thread that serves it (no cross-thread wake-ups or lock traffic).
+pub fn request_loader(db: &DatabaseConnection) -> DataLoader<loader::DbLoader> {
+    DataLoader::new(loader::DbLoader::new(db.clone()), loader::spawn_after_siblings).delay(Duration::ZERO)
 }
 
 /// The SDL, as committed in `schema.graphql`.

@@ -32,6 +32,8 @@ pub enum StartupError {
     Connect(#[source] DbErr),
     #[error("cannot apply migrations: {0}")]
     Migrate(#[source] DbErr),
+    #[error("cannot refresh the planner statistics: {0}")]
+    Statistics(#[source] DbErr),
     #[error("cannot load the demo content: {0}")]
     Demo(#[source] crate::ApiError),
     #[error("cannot listen on {bind}: {source}")]
@@ -75,6 +77,19 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
     Ok((db, counter))
 }
 
+/// Refreshes SQLite's planner statistics. Without them SQLite prefers any index with an equality
+/// (such as the status in the visibility rule) to the index that already has the list's order, and
+/// sorts every visible release to return twenty: 100 ms instead of 4 ms at 20,000 releases.
+/// PostgreSQL and MariaDB keep their statistics themselves. `analysis_limit` keeps this quick on
+/// large files.
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
+    use sea_orm::ConnectionTrait;
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA analysis_limit = 1000; ANALYZE;").await?;
+    }
+    Ok(())
+}
+
 /// A built server, listening but not yet serving.
 pub struct Application {
     server: Server,
@@ -91,6 +106,7 @@ impl Application {
         if settings.demo {
             demo::load(&db).await.map_err(StartupError::Demo)?;
         }
+        refresh_statistics(&db).await.map_err(StartupError::Statistics)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
         let port =

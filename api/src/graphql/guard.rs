@@ -1,113 +1,56 @@
-//! Guards on every request: depth and complexity limits with their own codes, and a code on every
-//! error async-graphql raises by itself (parse, validation, argument coercion).
+//! Stable codes for the errors async-graphql raises by itself: parse and validation failures, the
+//! depth and complexity limits, and wrongly typed arguments.
+//!
+//! This runs on the response, after execution, and only looks at errors that have no code yet, so
+//! a successful request pays nothing for it. (An async-graphql extension could tag them as they
+//! happen, but any extension takes every field of every query off async-graphql's fast path.)
 
-use std::sync::Arc;
-
-use async_graphql::{
-    ErrorExtensions, Pos, Response, ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation},
-    parser::types::ExecutableDocument,
-};
+use async_graphql::{ErrorExtensions, Response, ServerError};
 
 use crate::{config::Limits, error::ApiError};
 
-/// The guard extension's factory, configured from `Limits`.
-pub struct Guards {
-    max_depth: usize,
-    max_complexity: usize,
-}
-
-impl Guards {
-    /// Guards enforcing `limits`.
-    pub fn new(limits: &Limits) -> Self {
-        Self { max_depth: limits.max_depth, max_complexity: limits.max_complexity }
+/// Gives every uncoded error of `response` (the answer to `query`) its code.
+pub fn assign_codes(query: &str, limits: &Limits, response: &mut Response) {
+    if response.errors.iter().all(|error| has_code(error)) {
+        return;
     }
-}
-
-impl ExtensionFactory for Guards {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(GuardExtension { max_depth: self.max_depth, max_complexity: self.max_complexity })
-    }
-}
-
-struct GuardExtension {
-    max_depth: usize,
-    max_complexity: usize,
-}
-
-/// Gives `error` the code `code` unless it has one already.
-fn with_code(mut error: ServerError, code: &'static str) -> ServerError {
-    let extensions = error.extensions.get_or_insert_with(Default::default);
-    if extensions.get("code").is_none() {
-        extensions.set("code", code);
-    }
-    error
-}
-
-/// A value of the wrong type for an argument or variable is the caller's input, not a broken
-/// document; async-graphql reports both as validation errors and tells them apart only by wording
-/// (the HTTP tests pin that wording down).
-fn validation_code(error: &ServerError) -> &'static str {
-    let message = error.message.as_str();
-    if message.starts_with("Invalid value for argument") || message.starts_with("Expected input type") {
-        "BAD_USER_INPUT"
-    } else {
-        "GRAPHQL_VALIDATION_FAILED"
-    }
-}
-
-fn server_error(error: ApiError) -> ServerError {
-    error.extend().into_server_error(Pos::default())
-}
-
-#[async_trait::async_trait]
-impl Extension for GuardExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|error| with_code(error, "GRAPHQL_PARSE_FAILED"))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|error| {
-                    let code = validation_code(&error);
-                    with_code(error, code)
-                })
-                .collect::<Vec<_>>()
-        })?;
-        if result.depth > self.max_depth {
-            return Err(vec![server_error(ApiError::QueryTooDeep { depth: result.depth, max: self.max_depth })]);
+    // Errors before execution leave no data; only then can the document itself be at fault.
+    let before_execution = matches!(response.data, async_graphql::Value::Null);
+    let parses = before_execution && async_graphql::parser::parse_query(query).is_ok();
+    for error in &mut response.errors {
+        if has_code(error) {
+            continue;
         }
-        if result.complexity > self.max_complexity {
-            return Err(vec![server_error(ApiError::QueryTooComplex {
-                complexity: result.complexity,
-                max: self.max_complexity,
-            })]);
+        let message = error.message.as_str();
+        let replacement = if !before_execution {
+            // Every error newsroom raises carries its code; one without a code comes from inside
+            // async-graphql during execution, which no client input should reach.
+            Some(("INTERNAL_SERVER_ERROR", None))
+        } else if !parses {
+            Some(("GRAPHQL_PARSE_FAILED", None))
+        } else if message == "Query is nested too deep." {
+            Some(("", Some(ApiError::QueryTooDeep { max: limits.max_depth })))
+        } else if message == "Query is too complex." {
+            Some(("", Some(ApiError::QueryTooComplex { max: limits.max_complexity })))
+        } else if message.starts_with("Invalid value for argument") || message.starts_with("Expected input type") {
+            // A value of the wrong type for an argument or variable is the caller's input, not a
+            // broken document (the HTTP tests pin this wording down).
+            Some(("BAD_USER_INPUT", None))
+        } else {
+            Some(("GRAPHQL_VALIDATION_FAILED", None))
+        };
+        match replacement {
+            Some((_, Some(api_error))) => {
+                let extended = api_error.extend();
+                error.message = extended.message;
+                error.extensions = extended.extensions;
+            }
+            Some((code, None)) => error.extensions.get_or_insert_with(Default::default).set("code", code),
+            None => {}
         }
-        Ok(result)
     }
+}
 
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        // Every error newsroom raises carries its code; one without a code comes from inside
-        // async-graphql during execution, which no client input should reach.
-        response.errors = response.errors.into_iter().map(|error| with_code(error, "INTERNAL_SERVER_ERROR")).collect();
-        response
-    }
+fn has_code(error: &ServerError) -> bool {
+    error.extensions.as_ref().is_some_and(|extensions| extensions.get("code").is_some())
 }

@@ -2,9 +2,15 @@
 //! (query string) on `/graphql`, with a body size limit that answers with a coded error.
 
 use actix_web::{HttpRequest, HttpResponse, ResponseError, http::header, web};
-use async_graphql::{BatchRequest, ErrorExtensions, Request, http::GraphiQLSource};
+use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Request, http::GraphiQLSource};
+use sea_orm::DatabaseConnection;
 
-use crate::{auth::Access, config::Limits, error::ApiError, graphql::AppSchema};
+use crate::{
+    auth::Access,
+    config::Limits,
+    error::ApiError,
+    graphql::{self, AppSchema, guard},
+};
 
 /// A transport-level failure, in the GraphQL response shape clients already parse.
 fn error_response(error: ApiError) -> HttpResponse {
@@ -15,15 +21,27 @@ fn error_response(error: ApiError) -> HttpResponse {
     HttpResponse::build(error.status_code()).json(body)
 }
 
-async fn execute(schema: &AppSchema, batch: BatchRequest) -> HttpResponse {
+async fn execute(schema: &AppSchema, db: &DatabaseConnection, limits: &Limits, batch: BatchRequest) -> HttpResponse {
     let access = Access::anonymous();
-    let batch = match batch {
-        BatchRequest::Single(request) => BatchRequest::Single(request.data(access)),
+    let prepare = |request: Request| request.data(access).data(graphql::request_loader(db));
+    let response = match batch {
+        BatchRequest::Single(request) => {
+            let query = request.query.clone();
+            let mut response = schema.execute(prepare(request)).await;
+            guard::assign_codes(&query, limits, &mut response);
+            BatchResponse::Single(response)
+        }
         BatchRequest::Batch(requests) => {
-            BatchRequest::Batch(requests.into_iter().map(|request| request.data(access)).collect())
+            let mut responses = Vec::with_capacity(requests.len());
+            for request in requests {
+                let query = request.query.clone();
+                let mut response = schema.execute(prepare(request)).await;
+                guard::assign_codes(&query, limits, &mut response);
+                responses.push(response);
+            }
+            BatchResponse::Batch(responses)
         }
     };
-    let response = schema.execute_batch(batch).await;
     match serde_json::to_vec(&response) {
         Ok(body) => HttpResponse::Ok().content_type("application/json").body(body),
         Err(error) => error_response(ApiError::BadRequest(error.to_string())),
@@ -33,6 +51,7 @@ async fn execute(schema: &AppSchema, batch: BatchRequest) -> HttpResponse {
 /// `POST /graphql`.
 pub async fn post(
     schema: web::Data<AppSchema>,
+    db: web::Data<DatabaseConnection>,
     limits: web::Data<Limits>,
     request: HttpRequest,
     payload: web::Payload,
@@ -55,13 +74,18 @@ pub async fn post(
             Err(error) => return error_response(ApiError::BadRequest(error.to_string())),
         }
     };
-    execute(&schema, batch).await
+    execute(&schema, &db, &limits, batch).await
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`.
-pub async fn get(schema: web::Data<AppSchema>, request: HttpRequest) -> HttpResponse {
+pub async fn get(
+    schema: web::Data<AppSchema>,
+    db: web::Data<DatabaseConnection>,
+    limits: web::Data<Limits>,
+    request: HttpRequest,
+) -> HttpResponse {
     match async_graphql::http::parse_query_string(request.query_string()) {
-        Ok(query) => execute(&schema, BatchRequest::Single(query)).await,
+        Ok(query) => execute(&schema, &db, &limits, BatchRequest::Single(query)).await,
         Err(error) => error_response(ApiError::BadRequest(error.to_string())),
     }
 }
