@@ -11,7 +11,7 @@ use crate::{config::Limits, error::ApiError};
 
 /// Gives every uncoded error of `response` (the answer to `query`) its code.
 pub fn assign_codes(query: &str, limits: &Limits, response: &mut Response) {
-    if response.errors.iter().all(|error| has_code(error)) {
+    if response.errors.iter().all(has_code) {
         return;
     }
     // Errors before execution leave no data; only then can the document itself be at fault.
@@ -22,33 +22,38 @@ pub fn assign_codes(query: &str, limits: &Limits, response: &mut Response) {
             continue;
         }
         let message = error.message.as_str();
-        let replacement = if !before_execution {
+        let tag = if !before_execution {
             // Every error newsroom raises carries its code; one without a code comes from inside
             // async-graphql during execution, which no client input should reach.
-            Some(("INTERNAL_SERVER_ERROR", None))
+            Tag::Code("INTERNAL_SERVER_ERROR")
         } else if !parses {
-            Some(("GRAPHQL_PARSE_FAILED", None))
+            Tag::Code("GRAPHQL_PARSE_FAILED")
         } else if message == "Query is nested too deep." {
-            Some(("", Some(ApiError::QueryTooDeep { max: limits.max_depth })))
+            Tag::Error(ApiError::QueryTooDeep { max: limits.max_depth })
         } else if message == "Query is too complex." {
-            Some(("", Some(ApiError::QueryTooComplex { max: limits.max_complexity })))
+            Tag::Error(ApiError::QueryTooComplex { max: limits.max_complexity })
         } else if message.starts_with("Invalid value for argument") || message.starts_with("Expected input type") {
             // A value of the wrong type for an argument or variable is the caller's input, not a
             // broken document (the HTTP tests pin this wording down).
-            Some(("BAD_USER_INPUT", None))
+            Tag::Code("BAD_USER_INPUT")
         } else {
-            Some(("GRAPHQL_VALIDATION_FAILED", None))
+            Tag::Code("GRAPHQL_VALIDATION_FAILED")
         };
-        match replacement {
-            Some((_, Some(api_error))) => {
+        match tag {
+            Tag::Error(api_error) => {
                 let extended = api_error.extend();
                 error.message = extended.message;
                 error.extensions = extended.extensions;
             }
-            Some((code, None)) => error.extensions.get_or_insert_with(Default::default).set("code", code),
-            None => {}
+            Tag::Code(code) => error.extensions.get_or_insert_with(Default::default).set("code", code),
         }
     }
+}
+
+/// What an uncoded error becomes: a bare code, or one of our own errors (message and code).
+enum Tag {
+    Code(&'static str),
+    Error(ApiError),
 }
 
 fn has_code(error: &ServerError) -> bool {
