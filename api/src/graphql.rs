@@ -12,12 +12,7 @@ pub mod release;
 pub mod scalar;
 pub mod topic;
 
-use std::time::Duration;
-
-use async_graphql::{
-    Context, EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder,
-    dataloader::DataLoader,
-};
+use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::{auth::Access, config::Limits, error::GqlResult};
@@ -53,8 +48,8 @@ pub fn build(db: DatabaseConnection, limits: &Limits) -> AppSchema {
 
 /// A loader for one request. Per request rather than shared, so that a request's batches stay on
 /// the worker thread that serves it (no cross-thread wake-ups or lock traffic).
-pub fn request_loader(db: &DatabaseConnection) -> DataLoader<loader::DbLoader> {
-    DataLoader::new(loader::DbLoader::new(db.clone()), loader::spawn_after_siblings).delay(Duration::ZERO)
+pub fn request_loader(db: &DatabaseConnection) -> loader::RequestLoader {
+    loader::RequestLoader::new(db)
 }
 
 /// The SDL, as committed in `schema.graphql`.
@@ -72,9 +67,9 @@ pub(crate) fn db<'a>(ctx: &Context<'a>) -> GqlResult<&'a DatabaseConnection> {
     ctx.data::<DatabaseConnection>()
 }
 
-/// The shared loader.
-pub(crate) fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a DataLoader<loader::DbLoader>> {
-    ctx.data::<DataLoader<loader::DbLoader>>()
+/// The request's loader.
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a loader::RequestLoader> {
+    ctx.data::<loader::RequestLoader>()
 }
 
 #[cfg(test)]

@@ -377,7 +377,9 @@ impl MigrationTrait for Migration {
             ("idx-commission_member-organisation_id", "commission_member", &["organisation_id"][..]),
             ("idx-contact-organisation_id", "contact", &["organisation_id"][..]),
             ("idx-release-translation_group", "release", &["translation_group"][..]),
-            ("idx-release-status-published_at", "release", &["status", "published_at"][..]),
+            // Lists walk this index in order and filter on status as they go (no (status, ...)
+            // index: SQLite would prefer it for the visibility rule's equality and sort every
+            // visible release to return twenty).
             ("idx-release-published_at", "release", &["published_at"][..]),
             ("idx-release-dateline_country", "release", &["dateline_country"][..]),
         ];

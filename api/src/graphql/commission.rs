@@ -95,11 +95,11 @@ impl Commission {
     /// The organisation that heads it.
     async fn head_organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.head_organisation_id else { return Ok(None) };
-        Ok(super::loader(ctx)?.load_one(OrganisationById::<{ via::HEAD }>(id)).await.extend()?.map(Organisation))
+        Ok(super::loader(ctx)?.load(OrganisationById::<{ via::HEAD }>(id)).await.extend()?.map(Organisation))
     }
     /// Its members, with their roles and terms.
     async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
-        let members = super::loader(ctx)?.load_one(MembersOfCommission(self.0.id)).await.extend()?;
+        let members = super::loader(ctx)?.load(MembersOfCommission(self.0.id)).await.extend()?;
         Ok(members.unwrap_or_default().into_iter().map(CommissionMember).collect())
     }
     /// Releases that speak about it, newest first unless `orderBy` says otherwise.
@@ -141,7 +141,7 @@ impl CommissionMember {
     /// The member organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Organisation> {
         let id = self.0.organisation_id;
-        let organisation = super::loader(ctx)?.load_one(OrganisationById::<{ via::MEMBER }>(id)).await.extend()?;
+        let organisation = super::loader(ctx)?.load(OrganisationById::<{ via::MEMBER }>(id)).await.extend()?;
         organisation
             .map(Organisation)
             .ok_or_else(|| ApiError::NotFound { entity: "Organisation", key: id.to_string() })
@@ -150,7 +150,7 @@ impl CommissionMember {
     /// The commission.
     async fn commission(&self, ctx: &Context<'_>) -> GqlResult<Commission> {
         let id = self.0.commission_id;
-        let commission = super::loader(ctx)?.load_one(CommissionById(id)).await.extend()?;
+        let commission = super::loader(ctx)?.load(CommissionById(id)).await.extend()?;
         commission
             .map(Commission)
             .ok_or_else(|| ApiError::NotFound { entity: "Commission", key: id.to_string() })

@@ -70,7 +70,7 @@ impl Contact {
     /// The organisation the contact works for.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.organisation_id else { return Ok(None) };
-        Ok(super::loader(ctx)?.load_one(OrganisationById::<{ via::EMPLOYER }>(id)).await.extend()?.map(Organisation))
+        Ok(super::loader(ctx)?.load(OrganisationById::<{ via::EMPLOYER }>(id)).await.extend()?.map(Organisation))
     }
 }
 

@@ -6,28 +6,93 @@
 //! batch arrives, so a query's statements follow its shape exactly, and two paths never race to
 //! share (or split) a batch depending on how fast the database answered.
 
-use std::{collections::HashMap, hash::Hash};
+use std::{
+    collections::HashMap,
+    future::Future,
+    hash::Hash,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    task::{Context, Poll},
+    time::Duration,
+};
 
-use async_graphql::dataloader::Loader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{commission, commission_member, contact, organisation, release, release_organisation, topic};
+use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::{error::ApiError, service};
 
-/// Starts a batch only once the request that opened it has registered every key it will.
+/// One request's loader, with a count of the keys its resolvers have asked for so far.
 ///
-/// Actix workers run one single-threaded runtime each. A request resolving a long list yields
-/// part-way (futures' `FuturesUnordered` yields every 32 polls), so a batch started on a timer can
-/// fire before the last siblings have registered and split in two. `yield_now` defers the batch
-/// until the worker's ready queue is empty, that is until the request waits on nothing but its
-/// loads: batches then follow the query's shape whatever the machine's speed.
-pub fn spawn_after_siblings(fetch: futures_util::future::BoxFuture<'static, ()>) {
-    tokio::spawn(async move {
-        tokio::task::yield_now().await;
-        tokio::task::yield_now().await;
-        fetch.await
-    });
+/// A batch must wait until the request has asked for every key of its level. Actix workers run
+/// one single-threaded runtime each, and a request resolving a long list yields part-way (futures'
+/// `FuturesUnordered` yields once two children have yielded), so a batch started on a timer can
+/// fire between two halves of a level and split in two; a batch deferred to an idle worker waits
+/// for every other request on it. Instead a batch re-queues itself behind the request until a
+/// round passes in which the request asked for no new key: then the level is complete, and the
+/// statements of a query follow its shape whatever the load or the machine's speed.
+pub struct RequestLoader {
+    loader: DataLoader<DbLoader>,
+    asked: Arc<AtomicUsize>,
+}
+
+impl RequestLoader {
+    /// A loader over `db` for one request.
+    pub fn new(db: &DatabaseConnection) -> Self {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let watched = asked.clone();
+        let spawn = move |fetch: BoxFuture<'static, ()>| {
+            let watched = watched.clone();
+            tokio::spawn(async move {
+                settle(&watched).await;
+                fetch.await
+            })
+        };
+        Self { loader: DataLoader::new(DbLoader::new(db.clone()), spawn).delay(Duration::ZERO), asked }
+    }
+
+    /// Loads `key` with the other keys of its level.
+    pub async fn load<K>(&self, key: K) -> Result<Option<<DbLoader as Loader<K>>::Value>, ApiError>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        DbLoader: Loader<K, Error = ApiError>,
+    {
+        self.asked.fetch_add(1, Ordering::Relaxed);
+        self.loader.load_one(key).await
+    }
+}
+
+/// Returns once a whole round of the worker's queue has passed without a new key being asked for.
+async fn settle(asked: &AtomicUsize) {
+    loop {
+        let seen = asked.load(Ordering::Relaxed);
+        YieldOnce(false).await;
+        if asked.load(Ordering::Relaxed) == seen {
+            return;
+        }
+    }
+}
+
+/// Goes to the back of the worker's queue once (unlike `tokio::task::yield_now`, which waits for
+/// the worker to poll its I/O driver, that is for the whole queue to drain under load).
+struct YieldOnce(bool);
+
+impl Future for YieldOnce {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
 }
 
 /// Loads relations through the services.

@@ -92,16 +92,16 @@ impl Organisation {
     /// The organisation it is a department of.
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.parent_id else { return Ok(None) };
-        Ok(super::loader(ctx)?.load_one(OrganisationById::<{ via::PARENT }>(id)).await.extend()?.map(Organisation))
+        Ok(super::loader(ctx)?.load(OrganisationById::<{ via::PARENT }>(id)).await.extend()?.map(Organisation))
     }
     /// Its departments, by name.
     async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Organisation>> {
-        let children = super::loader(ctx)?.load_one(ChildrenOfOrganisation(self.0.id)).await.extend()?;
+        let children = super::loader(ctx)?.load(ChildrenOfOrganisation(self.0.id)).await.extend()?;
         Ok(children.unwrap_or_default().into_iter().map(Organisation).collect())
     }
     /// Its seats on commissions.
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
-        let seats = super::loader(ctx)?.load_one(MembershipsOfOrganisation(self.0.id)).await.extend()?;
+        let seats = super::loader(ctx)?.load(MembershipsOfOrganisation(self.0.id)).await.extend()?;
         Ok(seats.unwrap_or_default().into_iter().map(CommissionMember).collect())
     }
     /// Releases that name it, newest first unless `orderBy` says otherwise.

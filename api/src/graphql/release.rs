@@ -139,17 +139,17 @@ impl Release {
     }
     /// Topics it is filed under.
     async fn topics(&self, ctx: &Context<'_>) -> GqlResult<Vec<Topic>> {
-        let topics = super::loader(ctx)?.load_one(TopicsOfRelease(self.0.id)).await.extend()?;
+        let topics = super::loader(ctx)?.load(TopicsOfRelease(self.0.id)).await.extend()?;
         Ok(topics.unwrap_or_default().into_iter().map(Topic).collect())
     }
     /// Commissions it speaks about.
     async fn commissions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commission>> {
-        let commissions = super::loader(ctx)?.load_one(CommissionsOfRelease(self.0.id)).await.extend()?;
+        let commissions = super::loader(ctx)?.load(CommissionsOfRelease(self.0.id)).await.extend()?;
         Ok(commissions.unwrap_or_default().into_iter().map(Commission).collect())
     }
     /// Organisations it names, with their role.
     async fn organisations(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReleaseOrganisation>> {
-        let named = super::loader(ctx)?.load_one(OrganisationsOfRelease(self.0.id)).await.extend()?;
+        let named = super::loader(ctx)?.load(OrganisationsOfRelease(self.0.id)).await.extend()?;
         Ok(named
             .unwrap_or_default()
             .into_iter()
@@ -159,14 +159,14 @@ impl Release {
     /// Media contacts, in the order the release lists them.
     async fn contacts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Contact>> {
         let access = super::access(ctx)?;
-        let contacts = super::loader(ctx)?.load_one(ContactsOfRelease(self.0.id)).await.extend()?;
+        let contacts = super::loader(ctx)?.load(ContactsOfRelease(self.0.id)).await.extend()?;
         Ok(contacts.unwrap_or_default().into_iter().filter(|c| access.sees_contact(c)).map(Contact).collect())
     }
     /// The same release in other languages.
     async fn translations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Release>> {
         let Some(group) = self.0.translation_group else { return Ok(Vec::new()) };
         let access = super::access(ctx)?;
-        let releases = super::loader(ctx)?.load_one(TranslationGroup(group)).await.extend()?;
+        let releases = super::loader(ctx)?.load(TranslationGroup(group)).await.extend()?;
         Ok(releases
             .unwrap_or_default()
             .into_iter()
