@@ -7,7 +7,7 @@ Both answers are normalised to one shape: enum case and timestamp formats are ma
 non-public contacts are dropped from the peer's answer (newsroom never shows them), and contact
 lists are compared as sets (newsroom keeps their published order, the peer orders by key).
 """
-import datetime, json, os, sys, urllib.request
+import datetime, json, os, sys, urllib.error, urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -15,8 +15,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def post(url, query_file):
     body = json.dumps({"query": open(os.path.join(HERE, "queries", query_file)).read()}).encode()
     req = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as response:
-        doc = json.load(response)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            doc = json.load(response)
+    except urllib.error.HTTPError as error:
+        sys.exit(f"{url}: HTTP {error.code}: {error.read()[:500]!r}")
     if doc.get("errors"):
         sys.exit(f"{url}: {doc['errors']}")
     return doc["data"]

@@ -37,6 +37,7 @@ if [[ "$count_pg" != "$RELEASES" ]]; then
   "$BIN" seed --releases "$RELEASES" --database-url "$PG_URL"
   psql -q "$PG_URL" -c "vacuum analyze"
 fi
+psql -q "$PG_URL" -f "$ROOT/bench/peer-extras.sql"
 if [[ ! -f "$SQLITE" ]]; then
   "$BIN" seed --releases "$RELEASES" --database-url "sqlite://$SQLITE?mode=rwc"
 fi

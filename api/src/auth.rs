@@ -52,7 +52,7 @@ impl Access {
         match self.viewer {
             Viewer::Preview => true,
             Viewer::Anonymous => match release.status {
-                release::Status::Published => true,
+                release::Status::Published => release.published_at.is_some(),
                 release::Status::Scheduled => release.published_at.is_some_and(|at| at <= self.now),
                 release::Status::Draft | release::Status::Archived => false,
             },

@@ -48,6 +48,12 @@ pub enum Relation {
     Member,
 }
 
+impl Related<super::organisation::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::HeadOrganisation.def()
+    }
+}
+
 impl Related<super::commission_member::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Member.def()

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, ResultExt, connection::Connection};
 use chrono::{DateTime, Utc};
-use entity::{commission, commission_member};
+use entity::{commission, commission_member, organisation};
 
 use super::{
     loader::{CommissionById, MembersOfCommission, OrganisationById, via},
@@ -44,8 +44,15 @@ pub enum MemberRole {
     TechnicalAdvisor,
 }
 
-/// An inter-institutional commission.
-pub struct Commission(pub commission::Model);
+/// An inter-institutional commission, with its head organisation when the statement that found it
+/// joined it (`None`: not loaded, ask the loader).
+pub struct Commission(pub commission::Model, pub Option<Option<organisation::Model>>);
+
+impl From<commission::Model> for Commission {
+    fn from(row: commission::Model) -> Self {
+        Self(row, None)
+    }
+}
 
 /// A page of commissions.
 pub type CommissionConnection = Connection<OffsetCursor, Commission, TotalCount>;
@@ -94,13 +101,16 @@ impl Commission {
     }
     /// The organisation that heads it.
     async fn head_organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
+        if let Some(head) = &self.1 {
+            return Ok(head.clone().map(Organisation));
+        }
         let Some(id) = self.0.head_organisation_id else { return Ok(None) };
         Ok(super::loader(ctx)?.load(OrganisationById::<{ via::HEAD }>(id)).await.extend()?.map(Organisation))
     }
     /// Its members, with their roles and terms.
     async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
         let members = super::loader(ctx)?.load(MembersOfCommission(self.0.id)).await.extend()?;
-        Ok(members.unwrap_or_default().into_iter().map(CommissionMember).collect())
+        Ok(members.unwrap_or_default().into_iter().map(|(seat, member)| CommissionMember(seat, member)).collect())
     }
     /// Releases that speak about it, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
@@ -121,8 +131,15 @@ impl Commission {
     }
 }
 
-/// An organisation's seat on a commission.
-pub struct CommissionMember(pub commission_member::Model);
+/// An organisation's seat on a commission, with the organisation when the statement that found the
+/// seat joined it.
+pub struct CommissionMember(pub commission_member::Model, pub Option<organisation::Model>);
+
+impl From<commission_member::Model> for CommissionMember {
+    fn from(row: commission_member::Model) -> Self {
+        Self(row, None)
+    }
+}
 
 #[Object]
 impl CommissionMember {
@@ -140,6 +157,9 @@ impl CommissionMember {
     }
     /// The member organisation.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Organisation> {
+        if let Some(organisation) = &self.1 {
+            return Ok(Organisation(organisation.clone()));
+        }
         let id = self.0.organisation_id;
         let organisation = super::loader(ctx)?.load(OrganisationById::<{ via::MEMBER }>(id)).await.extend()?;
         organisation
@@ -152,7 +172,7 @@ impl CommissionMember {
         let id = self.0.commission_id;
         let commission = super::loader(ctx)?.load(CommissionById(id)).await.extend()?;
         commission
-            .map(Commission)
+            .map(Commission::from)
             .ok_or_else(|| ApiError::NotFound { entity: "Commission", key: id.to_string() })
             .extend()
     }
@@ -191,7 +211,7 @@ impl CommissionQuery {
     /// The commission with `slug`; `null` if there is none.
     async fn commission(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Commission>> {
         let commission = service::commission::get_by_slug(super::db(ctx)?, &slug).await;
-        Ok(found(commission).extend()?.map(Commission))
+        Ok(found(commission).extend()?.map(Commission::from))
     }
 
     /// Commissions, by name.
@@ -209,6 +229,6 @@ impl CommissionQuery {
         let db = super::db(ctx)?.clone();
         let count = counter(&db, &filter, |db, filter| async move { service::commission::count(&db, &filter).await });
         let fetch = |page| async move { service::commission::list(&db, &filter, page).await };
-        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Commission).await
+        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Commission::from).await
     }
 }

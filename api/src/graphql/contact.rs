@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, ResultExt, connection::Connection};
 use chrono::{DateTime, Utc};
-use entity::contact;
+use entity::{contact, organisation};
 
 use super::{
     loader::{OrganisationById, via},
@@ -19,8 +19,15 @@ use crate::{
     validate,
 };
 
-/// A media contact.
-pub struct Contact(pub contact::Model);
+/// A media contact, with its organisation when the statement that found it joined it (`None`: not
+/// loaded, ask the loader).
+pub struct Contact(pub contact::Model, pub Option<Option<organisation::Model>>);
+
+impl From<contact::Model> for Contact {
+    fn from(row: contact::Model) -> Self {
+        Self(row, None)
+    }
+}
 
 /// A page of contacts.
 pub type ContactConnection = Connection<OffsetCursor, Contact, TotalCount>;
@@ -69,6 +76,9 @@ impl Contact {
     }
     /// The organisation the contact works for.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
+        if let Some(employer) = &self.1 {
+            return Ok(employer.clone().map(Organisation));
+        }
         let Some(id) = self.0.organisation_id else { return Ok(None) };
         Ok(super::loader(ctx)?.load(OrganisationById::<{ via::EMPLOYER }>(id)).await.extend()?.map(Organisation))
     }
@@ -105,7 +115,7 @@ impl ContactQuery {
     async fn contact(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Contact>> {
         let uuid = node::decode_as("id", &id, Kind::Contact).extend()?;
         let contact = service::contact::get(super::db(ctx)?, super::access(ctx)?, uuid).await;
-        Ok(found(contact).extend()?.map(Contact))
+        Ok(found(contact).extend()?.map(Contact::from))
     }
 
     /// Contacts the caller may see, by name.
@@ -129,6 +139,6 @@ impl ContactQuery {
                 move |db, filter| async move { service::contact::count(&db, &access, &filter).await },
             );
         let fetch = |page| async move { service::contact::list(&db, &access, &filter, page).await };
-        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Contact).await
+        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Contact::from).await
     }
 }

@@ -197,7 +197,7 @@ impl Loader<TopicsOfRelease> for DbLoader {
 }
 
 impl Loader<CommissionsOfRelease> for DbLoader {
-    type Value = Vec<commission::Model>;
+    type Value = Vec<(commission::Model, Option<organisation::Model>)>;
     type Error = ApiError;
 
     async fn load(
@@ -205,7 +205,9 @@ impl Loader<CommissionsOfRelease> for DbLoader {
         keys: &[CommissionsOfRelease],
     ) -> Result<HashMap<CommissionsOfRelease, Self::Value>, ApiError> {
         let rows = service::release::commissions_of(&self.db, &ids(keys, |k| k.0)).await?;
-        Ok(group(rows.into_iter().map(|(release, commission)| (CommissionsOfRelease(release), commission))))
+        Ok(group(
+            rows.into_iter().map(|(release, commission, head)| (CommissionsOfRelease(release), (commission, head))),
+        ))
     }
 }
 
@@ -226,12 +228,14 @@ impl Loader<OrganisationsOfRelease> for DbLoader {
 }
 
 impl Loader<ContactsOfRelease> for DbLoader {
-    type Value = Vec<contact::Model>;
+    type Value = Vec<(contact::Model, Option<organisation::Model>)>;
     type Error = ApiError;
 
     async fn load(&self, keys: &[ContactsOfRelease]) -> Result<HashMap<ContactsOfRelease, Self::Value>, ApiError> {
         let rows = service::release::contacts_of(&self.db, &ids(keys, |k| k.0)).await?;
-        Ok(group(rows.into_iter().map(|(release, contact)| (ContactsOfRelease(release), contact))))
+        Ok(group(
+            rows.into_iter().map(|(release, contact, employer)| (ContactsOfRelease(release), (contact, employer))),
+        ))
     }
 }
 
@@ -247,12 +251,12 @@ impl Loader<TranslationGroup> for DbLoader {
 }
 
 impl Loader<MembersOfCommission> for DbLoader {
-    type Value = Vec<commission_member::Model>;
+    type Value = Vec<(commission_member::Model, Option<organisation::Model>)>;
     type Error = ApiError;
 
     async fn load(&self, keys: &[MembersOfCommission]) -> Result<HashMap<MembersOfCommission, Self::Value>, ApiError> {
         let rows = service::commission::members_of(&self.db, &ids(keys, |k| k.0)).await?;
-        Ok(group(rows.into_iter().map(|row| (MembersOfCommission(row.commission_id), row))))
+        Ok(group(rows.into_iter().map(|row| (MembersOfCommission(row.0.commission_id), row))))
     }
 }
 

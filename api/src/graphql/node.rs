@@ -91,13 +91,13 @@ impl NodeQuery {
                 found(service::release::get(db, access, uuid).await).extend()?.map(Release).map(Node::from)
             }
             Kind::Commission => {
-                found(service::commission::get(db, uuid).await).extend()?.map(Commission).map(Node::from)
+                found(service::commission::get(db, uuid).await).extend()?.map(Commission::from).map(Node::from)
             }
             Kind::Organisation => {
                 found(service::organisation::get(db, uuid).await).extend()?.map(Organisation).map(Node::from)
             }
             Kind::Contact => {
-                found(service::contact::get(db, access, uuid).await).extend()?.map(Contact).map(Node::from)
+                found(service::contact::get(db, access, uuid).await).extend()?.map(Contact::from).map(Node::from)
             }
             Kind::Topic => found(service::topic::get(db, uuid).await).extend()?.map(Topic).map(Node::from),
         };

@@ -102,7 +102,8 @@ impl Organisation {
     /// Its seats on commissions.
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
         let seats = super::loader(ctx)?.load(MembershipsOfOrganisation(self.0.id)).await.extend()?;
-        Ok(seats.unwrap_or_default().into_iter().map(CommissionMember).collect())
+        // The seat's organisation is this one.
+        Ok(seats.unwrap_or_default().into_iter().map(|seat| CommissionMember(seat, Some(self.0.clone()))).collect())
     }
     /// Releases that name it, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]

@@ -145,7 +145,7 @@ impl Release {
     /// Commissions it speaks about.
     async fn commissions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commission>> {
         let commissions = super::loader(ctx)?.load(CommissionsOfRelease(self.0.id)).await.extend()?;
-        Ok(commissions.unwrap_or_default().into_iter().map(Commission).collect())
+        Ok(commissions.unwrap_or_default().into_iter().map(|(row, head)| Commission(row, Some(head))).collect())
     }
     /// Organisations it names, with their role.
     async fn organisations(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReleaseOrganisation>> {
@@ -160,7 +160,12 @@ impl Release {
     async fn contacts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Contact>> {
         let access = super::access(ctx)?;
         let contacts = super::loader(ctx)?.load(ContactsOfRelease(self.0.id)).await.extend()?;
-        Ok(contacts.unwrap_or_default().into_iter().filter(|c| access.sees_contact(c)).map(Contact).collect())
+        Ok(contacts
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(contact, _)| access.sees_contact(contact))
+            .map(|(contact, employer)| Contact(contact, Some(employer)))
+            .collect())
     }
     /// The same release in other languages.
     async fn translations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Release>> {

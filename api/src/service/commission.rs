@@ -1,6 +1,6 @@
 //! Commissions and their members.
 
-use entity::{commission, commission_member};
+use entity::{commission, commission_member, organisation};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
@@ -76,15 +76,17 @@ fn filtered(filter: &Filter) -> Select<commission::Entity> {
     commission::Entity::find().filter(condition)
 }
 
-/// The members of each commission in `commission_ids`, in key order.
+/// The members of each commission in `commission_ids`, each with its organisation (joined), in
+/// key order.
 pub async fn members_of(
     db: &impl ConnectionTrait,
     commission_ids: &[i32],
-) -> Result<Vec<commission_member::Model>, ApiError> {
+) -> Result<Vec<(commission_member::Model, Option<organisation::Model>)>, ApiError> {
     if commission_ids.is_empty() {
         return Ok(Vec::new());
     }
     Ok(commission_member::Entity::find()
+        .find_also_related(organisation::Entity)
         .filter(commission_member::Column::CommissionId.is_in(commission_ids.iter().copied()))
         .order_by_asc(commission_member::Column::CommissionId)
         .order_by_asc(commission_member::Column::OrganisationId)

@@ -209,19 +209,21 @@ pub async fn topics_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result
     Ok(rows.into_iter().filter_map(|(link, topic)| Some((link.release_id, topic?))).collect())
 }
 
-/// The commissions each release in `release_ids` speaks about, in key order.
+/// The commissions each release in `release_ids` speaks about, each with its head organisation
+/// (joined: one statement instead of a second level), in key order.
 pub async fn commissions_of(
     db: &impl ConnectionTrait,
     release_ids: &[i32],
-) -> Result<Vec<(i32, commission::Model)>, ApiError> {
+) -> Result<Vec<(i32, commission::Model, Option<organisation::Model>)>, ApiError> {
     let rows = release_commission::Entity::find()
         .find_also_related(commission::Entity)
+        .and_also_related(organisation::Entity)
         .filter(release_commission::Column::ReleaseId.is_in(release_ids.iter().copied()))
         .order_by_asc(release_commission::Column::ReleaseId)
         .order_by_asc(release_commission::Column::CommissionId)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(link, commission)| Some((link.release_id, commission?))).collect())
+    Ok(rows.into_iter().filter_map(|(link, commission, head)| Some((link.release_id, commission?, head))).collect())
 }
 
 /// The organisations each release in `release_ids` names, with their role, in key order.
@@ -239,20 +241,21 @@ pub async fn organisations_of(
     Ok(rows.into_iter().filter_map(|(link, organisation)| Some((link.release_id, link.role, organisation?))).collect())
 }
 
-/// The media contacts of each release in `release_ids`, in their published order.
-/// Visibility is the caller's to apply (the same batch serves every caller).
+/// The media contacts of each release in `release_ids`, each with its organisation (joined), in
+/// their published order. Visibility is the caller's to apply.
 pub async fn contacts_of(
     db: &impl ConnectionTrait,
     release_ids: &[i32],
-) -> Result<Vec<(i32, contact::Model)>, ApiError> {
+) -> Result<Vec<(i32, contact::Model, Option<organisation::Model>)>, ApiError> {
     let rows = release_contact::Entity::find()
         .find_also_related(contact::Entity)
+        .and_also_related(organisation::Entity)
         .filter(release_contact::Column::ReleaseId.is_in(release_ids.iter().copied()))
         .order_by_asc(release_contact::Column::ReleaseId)
         .order_by_asc(release_contact::Column::Position)
         .all(db)
         .await?;
-    Ok(rows.into_iter().filter_map(|(link, contact)| Some((link.release_id, contact?))).collect())
+    Ok(rows.into_iter().filter_map(|(link, contact, employer)| Some((link.release_id, contact?, employer))).collect())
 }
 
 /// Every release in each translation group of `groups`; visibility is the caller's to apply.
