@@ -10,7 +10,7 @@ pub mod topic;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
-    sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr},
+    sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr, extension::postgres::PgFunc},
 };
 
 use crate::error::ApiError;
@@ -53,6 +53,19 @@ pub fn contains(column: impl ColumnTrait, needle: &str) -> SimpleExpr {
     Expr::expr(Func::lower(Expr::col(column))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
+/// `column IN (ids)` for a loader batch. On PostgreSQL it is `column = ANY($1)` with one array
+/// parameter: the statement's text is then the same whatever the batch size, so it stays in the
+/// connection's prepared-statement cache and PostgreSQL reuses its plan instead of parsing and
+/// planning every batch anew.
+pub fn any_of(db: &impl ConnectionTrait, column: impl ColumnTrait, ids: &[i32]) -> SimpleExpr {
+    match db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            Expr::col((column.entity_name(), column)).eq(PgFunc::any(Expr::val(ids.to_vec())))
+        }
+        _ => column.is_in(ids.iter().copied()),
+    }
+}
+
 /// Runs `select` for one row, turning "no row" into `NotFound`.
 pub async fn one<E: EntityTrait>(
     db: &impl ConnectionTrait,
@@ -90,5 +103,5 @@ where
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(E::find().filter(column.is_in(keys.iter().copied())).all(db).await?)
+    Ok(E::find().filter(any_of(db, column, keys)).all(db).await?)
 }

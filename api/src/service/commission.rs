@@ -87,7 +87,7 @@ pub async fn members_of(
     }
     Ok(commission_member::Entity::find()
         .find_also_related(organisation::Entity)
-        .filter(commission_member::Column::CommissionId.is_in(commission_ids.iter().copied()))
+        .filter(super::any_of(db, commission_member::Column::CommissionId, commission_ids))
         .order_by_asc(commission_member::Column::CommissionId)
         .order_by_asc(commission_member::Column::OrganisationId)
         .all(db)

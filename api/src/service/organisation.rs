@@ -42,7 +42,7 @@ pub async fn children_of(db: &impl ConnectionTrait, parent_ids: &[i32]) -> Resul
         return Ok(Vec::new());
     }
     Ok(organisation::Entity::find()
-        .filter(organisation::Column::ParentId.is_in(parent_ids.iter().copied()))
+        .filter(super::any_of(db, organisation::Column::ParentId, parent_ids))
         .order_by_asc(organisation::Column::Name)
         .order_by_asc(organisation::Column::Id)
         .all(db)
@@ -58,7 +58,7 @@ pub async fn memberships_of(
         return Ok(Vec::new());
     }
     Ok(commission_member::Entity::find()
-        .filter(commission_member::Column::OrganisationId.is_in(organisation_ids.iter().copied()))
+        .filter(super::any_of(db, commission_member::Column::OrganisationId, organisation_ids))
         .order_by_asc(commission_member::Column::OrganisationId)
         .order_by_asc(commission_member::Column::CommissionId)
         .all(db)
