@@ -13,7 +13,10 @@ HARNESS="${NEWSROOM_BENCH_HARNESS:-$ROOT/../shared/bench}"
 ROUNDS="${ROUNDS:-3}"
 RELEASES="${RELEASES:-20000}"
 PG_SERVER="${PG_SERVER:-postgres://postgres@127.0.0.1:5432}"
-PG_URL="$PG_SERVER/newsroom_bench"
+PG_DB="$PG_SERVER/newsroom_bench"
+# Plain TCP on loopback for both servers: PostGraphile (node-postgres) does not negotiate TLS by
+# default, while sqlx prefers it when the server offers it.
+PG_URL="$PG_DB?sslmode=disable"
 STATE="$ROOT/bench/results"
 OUT="$STATE/$(date -u +%Y%m%dT%H%M%SZ)"
 SQLITE="$STATE/newsroom_bench_$RELEASES.db"

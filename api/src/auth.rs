@@ -39,10 +39,14 @@ impl Access {
     pub fn release_condition(&self) -> Condition {
         match self.viewer {
             Viewer::Preview => Condition::all(),
-            Viewer::Anonymous => Condition::any().add(release::Column::Status.eq(release::Status::Published)).add(
-                Condition::all()
-                    .add(release::Column::Status.eq(release::Status::Scheduled))
-                    .add(release::Column::PublishedAt.lte(self.now)),
+            // Visible releases always have a publication time; saying so lets PostgreSQL start its
+            // walk down the published_at index past the drafts (it sorts NULLs first in DESC).
+            Viewer::Anonymous => Condition::all().add(release::Column::PublishedAt.is_not_null()).add(
+                Condition::any().add(release::Column::Status.eq(release::Status::Published)).add(
+                    Condition::all()
+                        .add(release::Column::Status.eq(release::Status::Scheduled))
+                        .add(release::Column::PublishedAt.lte(self.now)),
+                ),
             ),
         }
     }
