@@ -9,7 +9,8 @@ pub mod release;
 pub mod topic;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QuerySelect, Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select,
     sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr, extension::postgres::PgFunc},
 };
 
@@ -44,6 +45,44 @@ impl From<Direction> for sea_orm::Order {
             Direction::Desc => sea_orm::Order::Desc,
         }
     }
+}
+
+/// What a list sorted by name by default can be sorted by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NameOrderField {
+    #[default]
+    Name,
+    CreatedAt,
+    UpdatedAt,
+}
+
+/// Sort order of a list sorted by name by default (A to Z).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NameOrder {
+    pub field: NameOrderField,
+    pub direction: Direction,
+}
+
+impl Default for NameOrder {
+    fn default() -> Self {
+        Self { field: NameOrderField::Name, direction: Direction::Asc }
+    }
+}
+
+/// Sorts `select` by `order`, given the entity's name, creation, update and key columns; ties
+/// are broken by the key in the same direction, so pages never overlap.
+pub fn sorted<E: EntityTrait>(
+    select: Select<E>,
+    order: NameOrder,
+    [name, created, updated, id]: [E::Column; 4],
+) -> Select<E> {
+    let column = match order.field {
+        NameOrderField::Name => name,
+        NameOrderField::CreatedAt => created,
+        NameOrderField::UpdatedAt => updated,
+    };
+    let direction = sea_orm::Order::from(order.direction);
+    select.order_by(column, direction.clone()).order_by(id, direction)
 }
 
 /// Case-insensitive "contains" on every engine (PostgreSQL's LIKE is case-sensitive, so both

@@ -9,6 +9,7 @@ db_tests!(TestApp::spawn_demo =>
     commissions_and_topics_list_their_releases,
     every_record_is_reachable_through_node,
     root_lists_filter_and_count,
+    root_lists_sort_by_the_requested_field,
 );
 
 async fn organisations_lead_to_their_parents_children_seats_and_releases(app: TestApp) {
@@ -130,4 +131,26 @@ async fn root_lists_filter_and_count(app: TestApp) {
     assert_eq!(data["kenya"]["totalCount"], 1, "the private Kenyan contact is not counted");
     assert_eq!(data["topics"]["totalCount"], 6);
     assert_eq!(data["topics"]["pageInfo"]["hasNextPage"], true);
+}
+
+async fn root_lists_sort_by_the_requested_field(app: TestApp) {
+    let names = |data: &serde_json::Value, list: &str| -> Vec<String> {
+        data[list]["edges"].as_array().unwrap().iter().map(|e| e["node"]["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let data = app
+        .data(
+            r#"{
+              asc: topics { edges { node { name } } }
+              desc: topics(orderBy: { field: NAME, direction: DESC }) { edges { node { name } } }
+              newest: organisations(first: 100, orderBy: { field: CREATED_AT, direction: DESC }) { edges { node { name } } }
+            }"#,
+            json!({}),
+        )
+        .await;
+    let ascending = names(&data, "asc");
+    assert_eq!(ascending.first().map(String::as_str), Some("Climate and migration"));
+    let mut reversed = ascending.clone();
+    reversed.reverse();
+    assert_eq!(names(&data, "desc"), reversed);
+    assert_eq!(names(&data, "newest").len(), 14);
 }

@@ -10,7 +10,7 @@ use super::{
     loader::{CommissionById, MembersOfCommission, OrganisationById, via},
     node::{self, Kind, found},
     organisation::Organisation,
-    page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
+    page::{NameOrder, OffsetCursor, PageArgs, TotalCount, counter, paged},
     release::{ReleaseConnection, ReleaseFilter, ReleaseOrder},
     scalar::Date,
 };
@@ -214,8 +214,9 @@ impl CommissionQuery {
         Ok(found(commission).extend()?.map(Commission::from))
     }
 
-    /// Commissions, by name.
+    /// Commissions, by name unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn commissions(
         &self,
         ctx: &Context<'_>,
@@ -224,11 +225,13 @@ impl CommissionQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<CommissionFilter>,
+        order_by: Option<NameOrder>,
     ) -> GqlResult<CommissionConnection> {
+        let order = NameOrder::or_default(order_by);
         let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);
         let db = super::db(ctx)?.clone();
         let count = counter(&db, &filter, |db, filter| async move { service::commission::count(&db, &filter).await });
-        let fetch = |page| async move { service::commission::list(&db, &filter, page).await };
+        let fetch = |page| async move { service::commission::list(&db, &filter, order, page).await };
         paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Commission::from).await
     }
 }

@@ -11,7 +11,7 @@ use super::{
     loader::{OrganisationById, via},
     node::{self, Kind, found},
     organisation::Organisation,
-    page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
+    page::{NameOrder, OffsetCursor, PageArgs, TotalCount, counter, paged},
 };
 use crate::{
     error::{ApiError, GqlResult},
@@ -118,8 +118,9 @@ impl ContactQuery {
         Ok(found(contact).extend()?.map(Contact::from))
     }
 
-    /// Contacts the caller may see, by name.
+    /// Contacts the caller may see, by name unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn contacts(
         &self,
         ctx: &Context<'_>,
@@ -128,7 +129,9 @@ impl ContactQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<ContactFilter>,
+        order_by: Option<NameOrder>,
     ) -> GqlResult<ContactConnection> {
+        let order = NameOrder::or_default(order_by);
         let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);
         let db = super::db(ctx)?.clone();
         let access = *super::access(ctx)?;
@@ -138,7 +141,7 @@ impl ContactQuery {
                 &filter,
                 move |db, filter| async move { service::contact::count(&db, &access, &filter).await },
             );
-        let fetch = |page| async move { service::contact::list(&db, &access, &filter, page).await };
+        let fetch = |page| async move { service::contact::list(&db, &access, &filter, order, page).await };
         paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Contact::from).await
     }
 }

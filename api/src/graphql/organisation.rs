@@ -10,7 +10,7 @@ use super::{
     commission::CommissionMember,
     loader::{ChildrenOfOrganisation, MembershipsOfOrganisation, OrganisationById, via},
     node::{self, Kind, found},
-    page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
+    page::{NameOrder, OffsetCursor, PageArgs, TotalCount, counter, paged},
     release::{ReleaseConnection, ReleaseFilter, ReleaseOrder},
 };
 use crate::{
@@ -160,8 +160,9 @@ impl OrganisationQuery {
         Ok(found(organisation).extend()?.map(Organisation))
     }
 
-    /// Organisations, by name.
+    /// Organisations, by name unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn organisations(
         &self,
         ctx: &Context<'_>,
@@ -170,11 +171,13 @@ impl OrganisationQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<OrganisationFilter>,
+        order_by: Option<NameOrder>,
     ) -> GqlResult<OrganisationConnection> {
+        let order = NameOrder::or_default(order_by);
         let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);
         let db = super::db(ctx)?.clone();
         let count = counter(&db, &filter, |db, filter| async move { service::organisation::count(&db, &filter).await });
-        let fetch = |page| async move { service::organisation::list(&db, &filter, page).await };
+        let fetch = |page| async move { service::organisation::list(&db, &filter, order, page).await };
         paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Organisation).await
     }
 }

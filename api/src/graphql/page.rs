@@ -4,7 +4,7 @@
 use std::{future::Future, pin::Pin};
 
 use async_graphql::{
-    Enum, Object, OutputType,
+    Enum, InputObject, Object, OutputType,
     connection::{Connection, CursorType, Edge},
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
@@ -39,6 +39,40 @@ pub enum OrderDirection {
     /// Largest first.
     #[default]
     Desc,
+}
+
+/// What a list sorted by name by default can be sorted by.
+#[derive(Enum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[graphql(remote = "service::NameOrderField")]
+pub enum NameOrderField {
+    /// Name, alphabetically (in the database's collation).
+    #[default]
+    Name,
+    /// Creation time.
+    CreatedAt,
+    /// Last change.
+    UpdatedAt,
+}
+
+/// Sort order of the commission, organisation, contact and topic lists (default: name, A to Z).
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct NameOrder {
+    /// Sort key.
+    #[graphql(default)]
+    field: NameOrderField,
+    /// Direction.
+    #[graphql(default_with = "OrderDirection::Asc")]
+    direction: OrderDirection,
+}
+
+impl NameOrder {
+    /// The service order for an optional `orderBy` argument.
+    pub fn or_default(order: Option<NameOrder>) -> service::NameOrder {
+        order.map_or_else(service::NameOrder::default, |order| service::NameOrder {
+            field: order.field.into(),
+            direction: order.direction.into(),
+        })
+    }
 }
 
 /// The Relay paging arguments of one connection field.

@@ -8,7 +8,7 @@ use entity::topic;
 
 use super::{
     node::{self, Kind, found},
-    page::{OffsetCursor, PageArgs, TotalCount, counter, paged},
+    page::{NameOrder, OffsetCursor, PageArgs, TotalCount, counter, paged},
     release::{ReleaseConnection, ReleaseFilter, ReleaseOrder},
 };
 use crate::{
@@ -82,8 +82,9 @@ impl TopicQuery {
         Ok(found(topic).extend()?.map(Topic))
     }
 
-    /// Topics, by name.
+    /// Topics, by name unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
     async fn topics(
         &self,
         ctx: &Context<'_>,
@@ -92,12 +93,14 @@ impl TopicQuery {
         last: Option<i32>,
         before: Option<String>,
         filter: Option<TopicFilter>,
+        order_by: Option<NameOrder>,
     ) -> GqlResult<TopicConnection> {
+        let order = NameOrder::or_default(order_by);
         let filter = filter.unwrap_or_default();
         let filter = Arc::new(service::topic::Filter { name_contains: filter.name_contains });
         let db = super::db(ctx)?.clone();
         let count = counter(&db, &filter, |db, filter| async move { service::topic::count(&db, &filter).await });
-        let fetch = |page| async move { service::topic::list(&db, &filter, page).await };
+        let fetch = |page| async move { service::topic::list(&db, &filter, order, page).await };
         paged(ctx, &PageArgs { first, after, last, before }, count, fetch, Topic).await
     }
 }

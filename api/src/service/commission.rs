@@ -4,7 +4,7 @@ use entity::{commission, commission_member, organisation};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
 use uuid::Uuid;
 
-use super::{Page, Ref};
+use super::{NameOrder, Page, Ref};
 use crate::error::ApiError;
 
 /// Which commissions a list returns.
@@ -39,8 +39,19 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<commis
 }
 
 /// One page of the commissions matching `filter`, by name.
-pub async fn list(db: &impl ConnectionTrait, filter: &Filter, page: Page) -> Result<Vec<commission::Model>, ApiError> {
-    let select = filtered(filter).order_by_asc(commission::Column::Name).order_by_asc(commission::Column::Id);
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    order: NameOrder,
+    page: Page,
+) -> Result<Vec<commission::Model>, ApiError> {
+    let columns = [
+        commission::Column::Name,
+        commission::Column::CreatedAt,
+        commission::Column::UpdatedAt,
+        commission::Column::Id,
+    ];
+    let select = super::sorted(filtered(filter), order, columns);
     super::page(db, select, page).await
 }
 

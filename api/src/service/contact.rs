@@ -1,10 +1,10 @@
 //! Media contacts.
 
 use entity::contact;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::{Page, Ref};
+use super::{NameOrder, Page, Ref};
 use crate::{auth::Access, error::ApiError};
 
 /// Which contacts a list returns.
@@ -27,9 +27,11 @@ pub async fn list(
     db: &impl ConnectionTrait,
     access: &Access,
     filter: &Filter,
+    order: NameOrder,
     page: Page,
 ) -> Result<Vec<contact::Model>, ApiError> {
-    let select = filtered(access, filter).order_by_asc(contact::Column::Name).order_by_asc(contact::Column::Id);
+    let columns = [contact::Column::Name, contact::Column::CreatedAt, contact::Column::UpdatedAt, contact::Column::Id];
+    let select = super::sorted(filtered(access, filter), order, columns);
     super::page(db, select, page).await
 }
 

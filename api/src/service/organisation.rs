@@ -7,7 +7,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Page, Ref};
+use super::{NameOrder, Page, Ref};
 use crate::error::ApiError;
 
 /// Which organisations a list returns.
@@ -69,9 +69,16 @@ pub async fn memberships_of(
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &Filter,
+    order: NameOrder,
     page: Page,
 ) -> Result<Vec<organisation::Model>, ApiError> {
-    let select = filtered(filter).order_by_asc(organisation::Column::Name).order_by_asc(organisation::Column::Id);
+    let columns = [
+        organisation::Column::Name,
+        organisation::Column::CreatedAt,
+        organisation::Column::UpdatedAt,
+        organisation::Column::Id,
+    ];
+    let select = super::sorted(filtered(filter), order, columns);
     super::page(db, select, page).await
 }
 

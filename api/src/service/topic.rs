@@ -1,10 +1,10 @@
 //! Topics.
 
 use entity::topic;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;
 
-use super::Page;
+use super::{NameOrder, Page};
 use crate::error::ApiError;
 
 /// Which topics a list returns.
@@ -24,8 +24,14 @@ pub async fn get_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<topic:
 }
 
 /// One page of the topics matching `filter`, by name.
-pub async fn list(db: &impl ConnectionTrait, filter: &Filter, page: Page) -> Result<Vec<topic::Model>, ApiError> {
-    let select = filtered(filter).order_by_asc(topic::Column::Name).order_by_asc(topic::Column::Id);
+pub async fn list(
+    db: &impl ConnectionTrait,
+    filter: &Filter,
+    order: NameOrder,
+    page: Page,
+) -> Result<Vec<topic::Model>, ApiError> {
+    let columns = [topic::Column::Name, topic::Column::CreatedAt, topic::Column::UpdatedAt, topic::Column::Id];
+    let select = super::sorted(filtered(filter), order, columns);
     super::page(db, select, page).await
 }
 
