@@ -45,12 +45,17 @@ pub enum MemberRole {
 }
 
 /// An inter-institutional commission, with its head organisation when the statement that found it
-/// joined it (`None`: not loaded, ask the loader).
-pub struct Commission(pub commission::Model, pub Option<Option<organisation::Model>>);
+/// joined it, and its members when the list it came from preloaded them (`None`: not loaded, ask
+/// the loader).
+pub struct Commission(
+    pub commission::Model,
+    pub Option<Option<organisation::Model>>,
+    pub Option<Vec<(commission_member::Model, Option<organisation::Model>)>>,
+);
 
 impl From<commission::Model> for Commission {
     fn from(row: commission::Model) -> Self {
-        Self(row, None)
+        Self(row, None, None)
     }
 }
 
@@ -109,8 +114,11 @@ impl Commission {
     }
     /// Its members, with their roles and terms.
     async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
-        let members = super::loader(ctx)?.load(MembersOfCommission(self.0.id)).await.extend()?;
-        Ok(members.unwrap_or_default().into_iter().map(|(seat, member)| CommissionMember(seat, member)).collect())
+        let members = match &self.2 {
+            Some(members) => members.clone(),
+            None => super::loader(ctx)?.load(MembersOfCommission(self.0.id)).await.extend()?.unwrap_or_default(),
+        };
+        Ok(members.into_iter().map(|(seat, member)| CommissionMember(seat, member)).collect())
     }
     /// Releases that speak about it, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]

@@ -151,7 +151,7 @@ pub struct MembershipsOfOrganisation(pub i32);
 pub struct ChildrenOfOrganisation(pub i32);
 
 /// Groups (key, value) pairs, keeping the order the statement returned them in.
-fn group<K: Hash + Eq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
+pub(crate) fn group<K: Hash + Eq, V>(pairs: impl IntoIterator<Item = (K, V)>) -> HashMap<K, Vec<V>> {
     let mut groups: HashMap<K, Vec<V>> = HashMap::new();
     for (key, value) in pairs {
         groups.entry(key).or_default().push(value);

@@ -88,7 +88,7 @@ impl NodeQuery {
         let access = super::access(ctx)?;
         let node = match kind {
             Kind::Release => {
-                found(service::release::get(db, access, uuid).await).extend()?.map(Release).map(Node::from)
+                found(service::release::get(db, access, uuid).await).extend()?.map(Release::from).map(Node::from)
             }
             Kind::Commission => {
                 found(service::commission::get(db, uuid).await).extend()?.map(Commission::from).map(Node::from)

@@ -6,12 +6,17 @@ use async_graphql::{
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use entity::{release, release_organisation};
+use std::collections::HashMap;
+
+use entity::{commission, commission_member, contact, release, release_organisation, topic};
+use sea_orm::DatabaseConnection;
 
 use super::{
     commission::Commission,
     contact::Contact,
-    loader::{CommissionsOfRelease, ContactsOfRelease, OrganisationsOfRelease, TopicsOfRelease, TranslationGroup},
+    loader::{
+        CommissionsOfRelease, ContactsOfRelease, OrganisationsOfRelease, TopicsOfRelease, TranslationGroup, group,
+    },
     node::{self, Kind, found},
     organisation::Organisation,
     page::{OffsetCursor, OrderDirection, PageArgs, TotalCount, counter, paged},
@@ -55,8 +60,119 @@ pub enum ReleaseOrganisationRole {
     Member,
 }
 
-/// A press release in one language.
-pub struct Release(pub release::Model);
+/// A press release in one language, with the relations its list preloaded (if any).
+pub struct Release(pub release::Model, pub Option<Arc<Preloaded>>);
+
+impl From<release::Model> for Release {
+    fn from(row: release::Model) -> Self {
+        Self(row, None)
+    }
+}
+
+type Joined<T> = (T, Option<entity::organisation::Model>);
+
+/// The relations of a page of releases, loaded together by the list resolver for the fields its
+/// selection asks for: one statement per relation, run concurrently, and no loader round per key.
+/// A relation left `None` was not asked for; its field falls back to the loader.
+#[derive(Default)]
+pub struct Preloaded {
+    topics: Option<HashMap<i32, Vec<topic::Model>>>,
+    commissions: Option<HashMap<i32, Vec<Joined<commission::Model>>>>,
+    organisations: Option<HashMap<i32, Vec<(release_organisation::Role, entity::organisation::Model)>>>,
+    contacts: Option<HashMap<i32, Vec<Joined<contact::Model>>>>,
+    /// By commission.
+    members: Option<HashMap<i32, Vec<Joined<commission_member::Model>>>>,
+}
+
+/// Which relations a release list's selection asks for.
+#[derive(Clone, Copy, Debug, Default)]
+struct Wants {
+    topics: bool,
+    commissions: bool,
+    members: bool,
+    organisations: bool,
+    contacts: bool,
+}
+
+impl Wants {
+    fn of(ctx: &Context<'_>) -> Self {
+        let look_ahead = ctx.look_ahead();
+        let nodes = [look_ahead.field("edges").field("node"), look_ahead.field("nodes")];
+        let any = |path: &[&str]| {
+            nodes.iter().any(|node| {
+                let mut field = node.field(path[0]);
+                for name in &path[1..] {
+                    field = field.field(name);
+                }
+                field.exists()
+            })
+        };
+        Self {
+            topics: any(&["topics"]),
+            commissions: any(&["commissions"]),
+            members: any(&["commissions", "members"]),
+            organisations: any(&["organisations"]),
+            contacts: any(&["contacts"]),
+        }
+    }
+}
+
+/// Loads what `wants` asks for, for the releases `ids`.
+async fn preload(db: &DatabaseConnection, ids: &[i32], wants: Wants) -> Result<Preloaded, ApiError> {
+    let (topics, commissions, organisations, contacts) = futures_util::try_join!(
+        async {
+            Ok::<_, ApiError>(if wants.topics {
+                Some(group(service::release::topics_of(db, ids).await?))
+            } else {
+                None
+            })
+        },
+        async {
+            Ok(if wants.commissions {
+                let rows = service::release::commissions_of(db, ids).await?;
+                Some(group(rows.into_iter().map(|(release, commission, head)| (release, (commission, head)))))
+            } else {
+                None
+            })
+        },
+        async {
+            Ok(if wants.organisations {
+                let rows = service::release::organisations_of(db, ids).await?;
+                Some(group(rows.into_iter().map(|(release, role, organisation)| (release, (role, organisation)))))
+            } else {
+                None
+            })
+        },
+        async {
+            Ok(if wants.contacts {
+                let rows = service::release::contacts_of(db, ids).await?;
+                Some(group(rows.into_iter().map(|(release, contact, employer)| (release, (contact, employer)))))
+            } else {
+                None
+            })
+        },
+    )?;
+    let members = match (&commissions, wants.members) {
+        (Some(commissions), true) => {
+            let mut commission_ids: Vec<i32> =
+                commissions.values().flatten().map(|(commission, _)| commission.id).collect();
+            commission_ids.sort_unstable();
+            commission_ids.dedup();
+            let rows = service::commission::members_of(db, &commission_ids).await?;
+            Some(group(rows.into_iter().map(|(seat, member)| (seat.commission_id, (seat, member)))))
+        }
+        _ => None,
+    };
+    Ok(Preloaded { topics, commissions, organisations, contacts, members })
+}
+
+impl Release {
+    /// This release's rows of a preloaded relation, if its list preloaded that relation.
+    fn preloaded<T: Clone>(&self, relation: impl Fn(&Preloaded) -> Option<&HashMap<i32, Vec<T>>>) -> Option<Vec<T>> {
+        let rows = relation(self.1.as_deref()?)?;
+        Some(rows.get(&self.0.id).cloned().unwrap_or_default())
+    }
+}
 
 /// Where a release was written.
 #[derive(SimpleObject)]
@@ -139,19 +255,34 @@ impl Release {
     }
     /// Topics it is filed under.
     async fn topics(&self, ctx: &Context<'_>) -> GqlResult<Vec<Topic>> {
-        let topics = super::loader(ctx)?.load(TopicsOfRelease(self.0.id)).await.extend()?;
-        Ok(topics.unwrap_or_default().into_iter().map(Topic).collect())
+        let topics = match self.preloaded(|p| p.topics.as_ref()) {
+            Some(topics) => topics,
+            None => super::loader(ctx)?.load(TopicsOfRelease(self.0.id)).await.extend()?.unwrap_or_default(),
+        };
+        Ok(topics.into_iter().map(Topic).collect())
     }
     /// Commissions it speaks about.
     async fn commissions(&self, ctx: &Context<'_>) -> GqlResult<Vec<Commission>> {
-        let commissions = super::loader(ctx)?.load(CommissionsOfRelease(self.0.id)).await.extend()?;
-        Ok(commissions.unwrap_or_default().into_iter().map(|(row, head)| Commission(row, Some(head))).collect())
+        let commissions = match self.preloaded(|p| p.commissions.as_ref()) {
+            Some(commissions) => commissions,
+            None => super::loader(ctx)?.load(CommissionsOfRelease(self.0.id)).await.extend()?.unwrap_or_default(),
+        };
+        let members = self.1.as_deref().and_then(|p| p.members.as_ref());
+        Ok(commissions
+            .into_iter()
+            .map(|(row, head)| {
+                let seats = members.map(|members| members.get(&row.id).cloned().unwrap_or_default());
+                Commission(row, Some(head), seats)
+            })
+            .collect())
     }
     /// Organisations it names, with their role.
     async fn organisations(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReleaseOrganisation>> {
-        let named = super::loader(ctx)?.load(OrganisationsOfRelease(self.0.id)).await.extend()?;
+        let named = match self.preloaded(|p| p.organisations.as_ref()) {
+            Some(named) => named,
+            None => super::loader(ctx)?.load(OrganisationsOfRelease(self.0.id)).await.extend()?.unwrap_or_default(),
+        };
         Ok(named
-            .unwrap_or_default()
             .into_iter()
             .map(|(role, organisation)| ReleaseOrganisation { role: role.into(), organisation })
             .collect())
@@ -159,9 +290,11 @@ impl Release {
     /// Media contacts, in the order the release lists them.
     async fn contacts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Contact>> {
         let access = super::access(ctx)?;
-        let contacts = super::loader(ctx)?.load(ContactsOfRelease(self.0.id)).await.extend()?;
+        let contacts = match self.preloaded(|p| p.contacts.as_ref()) {
+            Some(contacts) => contacts,
+            None => super::loader(ctx)?.load(ContactsOfRelease(self.0.id)).await.extend()?.unwrap_or_default(),
+        };
         Ok(contacts
-            .unwrap_or_default()
             .into_iter()
             .filter(|(contact, _)| access.sees_contact(contact))
             .map(|(contact, employer)| Contact(contact, Some(employer)))
@@ -176,7 +309,7 @@ impl Release {
             .unwrap_or_default()
             .into_iter()
             .filter(|release| release.id != self.0.id && access.sees_release(release))
-            .map(Release)
+            .map(Release::from)
             .collect())
     }
 }
@@ -274,8 +407,14 @@ pub async fn connection(
     let order = order.unwrap_or_default().into();
     let count =
         counter(&db, &filter, move |db, filter| async move { service::release::count(&db, &access, &filter).await });
-    let fetch = |page| async move { service::release::list(&db, &access, &filter, order, page, columns).await };
-    paged(ctx, &args, count, fetch, Release).await
+    let wants = Wants::of(ctx);
+    let fetch = |page| async move {
+        let rows = service::release::list(&db, &access, &filter, order, page, columns).await?;
+        let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+        let preloaded = Arc::new(preload(&db, &ids, wants).await?);
+        Ok(rows.into_iter().map(|row| (row, preloaded.clone())).collect())
+    };
+    paged(ctx, &args, count, fetch, |(row, preloaded)| Release(row, Some(preloaded))).await
 }
 
 /// Release root fields.
@@ -288,7 +427,7 @@ impl ReleaseQuery {
     async fn release(&self, ctx: &Context<'_>, language: String, slug: String) -> GqlResult<Option<Release>> {
         let language = validate::language("language", &language).extend()?;
         let release = service::release::get_by_slug(super::db(ctx)?, super::access(ctx)?, &language, &slug).await;
-        Ok(found(release).extend()?.map(Release))
+        Ok(found(release).extend()?.map(Release::from))
     }
 
     /// Releases the caller may see, newest first unless `orderBy` says otherwise.
