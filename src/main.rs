@@ -7,6 +7,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // A `.env` file in the working directory is optional; real environment variables win.
+    let _ = dotenvy::dotenv();
     api::telemetry::init();
     api::cli::run(std::env::args_os()).await
 }
