@@ -76,3 +76,70 @@ impl Access {
         self.viewer == Viewer::Preview || contact.is_public
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration;
+    use entity::{contact, release};
+
+    use super::*;
+
+    fn release(status: release::Status, published_at: Option<DateTime<Utc>>) -> release::Model {
+        let now = Utc::now();
+        release::Model {
+            id: 1,
+            public_id: uuid::Uuid::nil(),
+            language: "en".into(),
+            slug: "s".into(),
+            translation_group: None,
+            title: "t".into(),
+            summary: None,
+            body: String::new(),
+            dateline_city: None,
+            dateline_country: None,
+            status,
+            published_at,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn anonymous_readers_see_published_and_due_releases_only() {
+        let (anonymous, preview) = (Access::anonymous(), Access::preview());
+        let past = Some(anonymous.now - Duration::hours(1));
+        let future = Some(anonymous.now + Duration::hours(1));
+        let cases = [
+            (release::Status::Published, past, true),
+            (release::Status::Scheduled, past, true),
+            (release::Status::Scheduled, future, false),
+            (release::Status::Draft, None, false),
+            (release::Status::Archived, past, false),
+        ];
+        for (status, at, visible) in cases {
+            assert_eq!(anonymous.sees_release(&release(status, at)), visible, "{status:?} at {at:?}");
+            assert!(preview.sees_release(&release(status, at)), "previews see {status:?}");
+        }
+    }
+
+    #[test]
+    fn private_contacts_are_for_previews_only() {
+        let now = Utc::now();
+        let private = contact::Model {
+            id: 1,
+            public_id: uuid::Uuid::nil(),
+            name: "n".into(),
+            job_title: None,
+            organisation_id: None,
+            office: None,
+            email: None,
+            phones: contact::Phones::default(),
+            country: None,
+            is_public: false,
+            created_at: now,
+            updated_at: now,
+        };
+        assert!(!Access::anonymous().sees_contact(&private));
+        assert!(Access::preview().sees_contact(&private));
+    }
+}

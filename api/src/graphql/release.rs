@@ -3,7 +3,7 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, InputObject, Object, ResultExt, SimpleObject, connection::Connection,
 };
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -117,40 +117,30 @@ impl Wants {
     }
 }
 
+/// Runs `load` only if its relation is `wanted`.
+async fn when<T, F>(wanted: bool, load: impl FnOnce() -> F) -> Result<Option<T>, ApiError>
+where
+    F: Future<Output = Result<T, ApiError>>,
+{
+    if wanted { load().await.map(Some) } else { Ok(None) }
+}
+
 /// Loads what `wants` asks for, for the releases `ids`.
 async fn preload(db: &DatabaseConnection, ids: &[i32], wants: Wants) -> Result<Preloaded, ApiError> {
     let (topics, commissions, organisations, contacts) = futures_util::try_join!(
-        async {
-            Ok::<_, ApiError>(if wants.topics {
-                Some(group(service::release::topics_of(db, ids).await?))
-            } else {
-                None
-            })
-        },
-        async {
-            Ok(if wants.commissions {
-                let rows = service::release::commissions_of(db, ids).await?;
-                Some(group(rows.into_iter().map(|(release, commission, head)| (release, (commission, head)))))
-            } else {
-                None
-            })
-        },
-        async {
-            Ok(if wants.organisations {
-                let rows = service::release::organisations_of(db, ids).await?;
-                Some(group(rows.into_iter().map(|(release, role, organisation)| (release, (role, organisation)))))
-            } else {
-                None
-            })
-        },
-        async {
-            Ok(if wants.contacts {
-                let rows = service::release::contacts_of(db, ids).await?;
-                Some(group(rows.into_iter().map(|(release, contact, employer)| (release, (contact, employer)))))
-            } else {
-                None
-            })
-        },
+        when(wants.topics, || async { Ok(group(service::release::topics_of(db, ids).await?)) }),
+        when(wants.commissions, || async {
+            let rows = service::release::commissions_of(db, ids).await?;
+            Ok(group(rows.into_iter().map(|(release, commission, head)| (release, (commission, head)))))
+        }),
+        when(wants.organisations, || async {
+            let rows = service::release::organisations_of(db, ids).await?;
+            Ok(group(rows.into_iter().map(|(release, role, organisation)| (release, (role, organisation)))))
+        }),
+        when(wants.contacts, || async {
+            let rows = service::release::contacts_of(db, ids).await?;
+            Ok(group(rows.into_iter().map(|(release, contact, employer)| (release, (contact, employer)))))
+        }),
     )?;
     let members = match (&commissions, wants.members) {
         (Some(commissions), true) => {
