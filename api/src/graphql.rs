@@ -13,6 +13,8 @@ pub mod scalar;
 pub mod topic;
 
 use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+use std::sync::Arc;
+
 use sea_orm::DatabaseConnection;
 
 use crate::{auth::Access, config::Limits, error::GqlResult};
@@ -48,8 +50,8 @@ pub fn build(db: DatabaseConnection, limits: &Limits) -> AppSchema {
 
 /// A loader for one request. Per request rather than shared, so that a request's batches stay on
 /// the worker thread that serves it (no cross-thread wake-ups or lock traffic).
-pub fn request_loader(db: &DatabaseConnection) -> loader::RequestLoader {
-    loader::RequestLoader::new(db)
+pub fn request_loader(db: &DatabaseConnection, access: Access) -> Arc<loader::RequestLoader> {
+    Arc::new(loader::RequestLoader::new(db, access))
 }
 
 /// The SDL, as committed in `schema.graphql`.
@@ -68,8 +70,8 @@ pub(crate) fn db<'a>(ctx: &Context<'a>) -> GqlResult<&'a DatabaseConnection> {
 }
 
 /// The request's loader.
-pub(crate) fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a loader::RequestLoader> {
-    ctx.data::<loader::RequestLoader>()
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> GqlResult<&'a Arc<loader::RequestLoader>> {
+    ctx.data::<Arc<loader::RequestLoader>>()
 }
 
 #[cfg(test)]

@@ -17,21 +17,21 @@ use sea_orm::{
 use crate::error::ApiError;
 
 /// A window of a list: skip `offset` rows, return at most `limit`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Page {
     pub offset: u64,
     pub limit: u64,
 }
 
 /// A reference to a record by its internal key (relations) or its slug (clients).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Ref {
     Id(i32),
     Slug(String),
 }
 
 /// Sort direction of a list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Direction {
     Asc,
     #[default]

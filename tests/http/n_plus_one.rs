@@ -62,3 +62,44 @@ async fn nested_release_lists_cost_the_same_statements_for_1_and_50_releases(app
     // organisations); the commissions' members (with their organisations).
     assert_eq!(fifty, 6, "{fifty} statements");
 }
+
+db_tests!(seeded => nested_release_connections_are_batched_across_their_parents);
+
+const NESTED_CONNECTIONS: &str = r#"
+query($first: Int!) {
+  commissions(first: $first) {
+    edges { node {
+      slug
+      releases(first: 3) { totalCount pageInfo { hasNextPage } edges { node { slug topics { name } } } }
+    } }
+  }
+}"#;
+
+async fn nested_release_connections_are_batched_across_their_parents(app: TestApp) {
+    app.data(NESTED_CONNECTIONS, json!({ "first": 1 })).await;
+    let before = app.statements();
+    app.data(NESTED_CONNECTIONS, json!({ "first": 1 })).await;
+    let one = app.statements() - before;
+    let before = app.statements();
+    let data = app.data(NESTED_CONNECTIONS, json!({ "first": 10 })).await;
+    let ten = app.statements() - before;
+    // commissions, their count-free page of releases, the releases' counts, their topics.
+    assert_eq!((one, ten), (4, 4), "1 commission cost {one} statements, 10 cost {ten}");
+
+    // Each nested page is the page the root list gives for that commission.
+    let commissions = data["commissions"]["edges"].as_array().unwrap();
+    assert_eq!(commissions.len(), 10);
+    let mut nonempty = 0;
+    for commission in commissions {
+        let nested = &commission["node"]["releases"];
+        let root = app
+            .data(
+                "query($c: String!) { releases(first: 3, filter: { commission: $c }) { totalCount pageInfo { hasNextPage } edges { node { slug topics { name } } } } }",
+                json!({ "c": commission["node"]["slug"] }),
+            )
+            .await;
+        assert_eq!(nested, &root["releases"], "{}", commission["node"]["slug"]);
+        nonempty += usize::from(!nested["edges"].as_array().unwrap().is_empty());
+    }
+    assert!(nonempty >= 5, "the comparison covers real pages ({nonempty} non-empty)");
+}

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::{
     error::{ApiError, GqlResult},
+    service::release::Parent,
     service::{self, Ref},
     validate,
 };
@@ -133,9 +134,9 @@ impl Commission {
         filter: Option<ReleaseFilter>,
         order_by: Option<ReleaseOrder>,
     ) -> GqlResult<ReleaseConnection> {
-        let mut filter = filter.unwrap_or_default().into_service().extend()?;
-        filter.commission = Some(Ref::Id(self.0.id));
-        super::release::connection(ctx, PageArgs { first, after, last, before }, filter, order_by).await
+        let filter = filter.unwrap_or_default().into_service().extend()?;
+        let args = PageArgs { first, after, last, before };
+        super::release::nested_connection(ctx, Parent::Commission, self.0.id, args, filter, order_by).await
     }
 }
 

@@ -25,7 +25,14 @@ use futures_util::future::BoxFuture;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use crate::{error::ApiError, service};
+use crate::{
+    auth::Access,
+    error::ApiError,
+    service::{
+        self, Page,
+        release::{Columns, Filter, Order, Parent},
+    },
+};
 
 /// One request's loader, with a count of the keys its resolvers have asked for so far.
 ///
@@ -42,8 +49,8 @@ pub struct RequestLoader {
 }
 
 impl RequestLoader {
-    /// A loader over `db` for one request.
-    pub fn new(db: &DatabaseConnection) -> Self {
+    /// A loader over `db` for one request by `access`.
+    pub fn new(db: &DatabaseConnection, access: Access) -> Self {
         let asked = Arc::new(AtomicUsize::new(0));
         let watched = asked.clone();
         let spawn = move |fetch: BoxFuture<'static, ()>| {
@@ -53,7 +60,7 @@ impl RequestLoader {
                 fetch.await
             })
         };
-        Self { loader: DataLoader::new(DbLoader::new(db.clone()), spawn).delay(Duration::ZERO), asked }
+        Self { loader: DataLoader::new(DbLoader::new(db.clone(), access), spawn).delay(Duration::ZERO), asked }
     }
 
     /// Loads `key` with the other keys of its level.
@@ -95,15 +102,88 @@ impl Future for YieldOnce {
     }
 }
 
-/// Loads relations through the services.
+/// Loads relations through the services, for one caller.
 pub struct DbLoader {
     db: DatabaseConnection,
+    access: Access,
 }
 
 impl DbLoader {
-    /// A loader over `db`.
-    pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+    /// A loader over `db` for `access`.
+    pub fn new(db: DatabaseConnection, access: Access) -> Self {
+        Self { db, access }
+    }
+}
+
+/// What one nested release connection asks for: the same for every parent of a list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReleasePage {
+    pub filter: Filter,
+    pub order: Order,
+    pub page: Page,
+    pub columns: Columns,
+}
+
+/// One page of the releases listed under a commission, organisation or topic.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReleasesUnder {
+    pub parent: Parent,
+    pub id: i32,
+    pub page: Arc<ReleasePage>,
+}
+
+/// How many releases are listed under a commission, organisation or topic.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReleaseCountUnder {
+    pub parent: Parent,
+    pub id: i32,
+    pub filter: Arc<Filter>,
+}
+
+/// Groups keys that share everything but their parent's id, keeping each group's ids.
+fn by_query<K, Q: Hash + Eq>(keys: &[K], query: impl Fn(&K) -> (Q, i32)) -> HashMap<Q, Vec<i32>> {
+    group(keys.iter().map(query))
+}
+
+impl Loader<ReleasesUnder> for DbLoader {
+    type Value = Vec<release::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ReleasesUnder]) -> Result<HashMap<ReleasesUnder, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        for ((parent, page), ids) in by_query(keys, |k| ((k.parent, k.page.clone()), k.id)) {
+            let ReleasePage { filter, order, page: window, columns } = page.as_ref();
+            let rows =
+                service::release::list_under(&self.db, &self.access, parent, &ids, filter, *order, *window, *columns)
+                    .await?;
+            let mut rows = group(rows);
+            for id in ids {
+                let key = ReleasesUnder { parent, id, page: page.clone() };
+                found.insert(key, rows.remove(&id).unwrap_or_default());
+            }
+        }
+        Ok(found)
+    }
+}
+
+impl Loader<ReleaseCountUnder> for DbLoader {
+    type Value = u64;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ReleaseCountUnder]) -> Result<HashMap<ReleaseCountUnder, u64>, ApiError> {
+        let mut found = HashMap::new();
+        for ((parent, filter), ids) in by_query(keys, |k| ((k.parent, k.filter.clone()), k.id)) {
+            let counts: HashMap<i32, u64> =
+                service::release::count_under(&self.db, &self.access, parent, &ids, &filter)
+                    .await?
+                    .into_iter()
+                    .collect();
+            for id in ids {
+                let count = counts.get(&id).copied().unwrap_or(0);
+                found.insert(ReleaseCountUnder { parent, id, filter: filter.clone() }, count);
+            }
+        }
+        Ok(found)
     }
 }
 

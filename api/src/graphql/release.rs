@@ -15,7 +15,8 @@ use super::{
     commission::Commission,
     contact::Contact,
     loader::{
-        CommissionsOfRelease, ContactsOfRelease, OrganisationsOfRelease, TopicsOfRelease, TranslationGroup, group,
+        CommissionsOfRelease, ContactsOfRelease, OrganisationsOfRelease, ReleaseCountUnder, ReleasePage, ReleasesUnder,
+        TopicsOfRelease, TranslationGroup, group,
     },
     node::{self, Kind, found},
     organisation::Organisation,
@@ -25,7 +26,7 @@ use super::{
 use crate::{
     error::{ApiError, GqlResult},
     markdown, service,
-    service::release::{Columns, Filter, Order, OrderField},
+    service::release::{Columns, Filter, Order, OrderField, Parent},
     validate,
 };
 
@@ -405,6 +406,36 @@ pub async fn connection(
         Ok(rows.into_iter().map(|row| (row, preloaded.clone())).collect())
     };
     paged(ctx, &args, count, fetch, |(row, preloaded)| Release(row, Some(preloaded))).await
+}
+
+/// The `releases` connection of one commission, organisation or topic. Batched: every parent in a
+/// list asks for the same page, and one statement (numbering each parent's releases with a window
+/// function) answers them all; `totalCount` is batched the same way.
+pub async fn nested_connection(
+    ctx: &Context<'_>,
+    parent: Parent,
+    id: i32,
+    args: PageArgs,
+    filter: Filter,
+    order: Option<ReleaseOrder>,
+) -> GqlResult<ReleaseConnection> {
+    let loader = super::loader(ctx)?.clone();
+    let columns = if wants_body(ctx) { Columns::All } else { Columns::WithoutBody };
+    let order = order.unwrap_or_default().into();
+    let filter = Arc::new(filter);
+    let count = {
+        let (loader, filter) = (loader.clone(), filter.clone());
+        move || {
+            let key = ReleaseCountUnder { parent, id, filter: filter.clone() };
+            let loader = loader.clone();
+            async move { Ok(loader.load(key).await?.unwrap_or(0)) }
+        }
+    };
+    let fetch = |page| async move {
+        let page = Arc::new(ReleasePage { filter: (*filter).clone(), order, page, columns });
+        Ok(loader.load(ReleasesUnder { parent, id, page }).await?.unwrap_or_default())
+    };
+    paged(ctx, &args, count, fetch, Release::from).await
 }
 
 /// Release root fields.

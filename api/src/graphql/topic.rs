@@ -11,10 +11,7 @@ use super::{
     page::{NameOrder, OffsetCursor, PageArgs, TotalCount, counter, paged},
     release::{ReleaseConnection, ReleaseFilter, ReleaseOrder},
 };
-use crate::{
-    error::GqlResult,
-    service::{self, Ref},
-};
+use crate::{error::GqlResult, service, service::release::Parent};
 
 /// A topic releases are filed under, e.g. "Counter-trafficking".
 pub struct Topic(pub topic::Model);
@@ -57,9 +54,9 @@ impl Topic {
         filter: Option<ReleaseFilter>,
         order_by: Option<ReleaseOrder>,
     ) -> GqlResult<ReleaseConnection> {
-        let mut filter = filter.unwrap_or_default().into_service().extend()?;
-        filter.topic = Some(Ref::Id(self.0.id));
-        super::release::connection(ctx, PageArgs { first, after, last, before }, filter, order_by).await
+        let filter = filter.unwrap_or_default().into_service().extend()?;
+        let args = PageArgs { first, after, last, before };
+        super::release::nested_connection(ctx, Parent::Topic, self.0.id, args, filter, order_by).await
     }
 }
 

@@ -23,7 +23,7 @@ fn error_response(error: ApiError) -> HttpResponse {
 
 async fn execute(schema: &AppSchema, db: &DatabaseConnection, limits: &Limits, batch: BatchRequest) -> HttpResponse {
     let access = Access::anonymous();
-    let prepare = |request: Request| request.data(access).data(graphql::request_loader(db));
+    let prepare = |request: Request| request.data(access).data(graphql::request_loader(db, access));
     let response = match batch {
         BatchRequest::Single(request) => {
             let query = request.query.clone();

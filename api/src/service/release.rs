@@ -6,8 +6,9 @@ use entity::{
     release_topic, topic,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, Iterable, QueryFilter, QueryOrder, QuerySelect, Select,
-    sea_query::{Expr, ExprTrait, Query, SelectStatement},
+    ColumnTrait, Condition, ConnectionTrait, DynIden, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait, Select,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoIden, Query, SelectStatement, WindowStatement},
 };
 use uuid::Uuid;
 
@@ -15,7 +16,7 @@ use super::{Direction, Page, Ref};
 use crate::{auth::Access, error::ApiError};
 
 /// Which releases a list returns. Every field narrows; `None` means "any".
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub language: Option<String>,
     /// Dateline country (ISO 3166-1 alpha-2).
@@ -31,7 +32,7 @@ pub struct Filter {
 }
 
 /// What a list is sorted by; ties are broken by the internal key in the same direction.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum OrderField {
     #[default]
     PublishedAt,
@@ -41,14 +42,14 @@ pub enum OrderField {
 }
 
 /// Sort order of a release list.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Order {
     pub field: OrderField,
     pub direction: Direction,
 }
 
 /// Which columns to read: bodies are the bulk of a row, so lists read them only when asked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Columns {
     All,
     WithoutBody,
@@ -84,23 +85,146 @@ pub async fn list(
     page: Page,
     columns: Columns,
 ) -> Result<Vec<release::Model>, ApiError> {
-    let mut select = filtered(access, filter);
-    if columns == Columns::WithoutBody {
-        // An empty literal keeps the row shape (and `release::Model`) while the body stays on disk.
-        select = select
-            .select_only()
-            .columns(release::Column::iter().filter(|column| !matches!(column, release::Column::Body)))
-            .column_as(Expr::cust("''"), "body");
-    }
-    let column = match order.field {
-        OrderField::PublishedAt => release::Column::PublishedAt,
-        OrderField::Title => release::Column::Title,
-        OrderField::CreatedAt => release::Column::CreatedAt,
-        OrderField::UpdatedAt => release::Column::UpdatedAt,
-    };
-    let direction = sea_orm::Order::from(order.direction);
+    let select = with_columns(filtered(access, filter), columns);
+    let (column, direction) = order.sort();
     let select = select.order_by(column, direction.clone()).order_by(release::Column::Id, direction);
     super::page(db, select, page).await
+}
+
+impl Order {
+    /// The column and direction this order sorts by (ties: the key, same direction).
+    fn sort(self) -> (release::Column, sea_orm::Order) {
+        let column = match self.field {
+            OrderField::PublishedAt => release::Column::PublishedAt,
+            OrderField::Title => release::Column::Title,
+            OrderField::CreatedAt => release::Column::CreatedAt,
+            OrderField::UpdatedAt => release::Column::UpdatedAt,
+        };
+        (column, self.direction.into())
+    }
+}
+
+fn with_columns(select: Select<release::Entity>, columns: Columns) -> Select<release::Entity> {
+    match columns {
+        Columns::All => select,
+        // An empty literal keeps the row shape (and `release::Model`) while the body stays on disk.
+        Columns::WithoutBody => select
+            .select_only()
+            .columns(release::Column::iter().filter(|column| !matches!(column, release::Column::Body)))
+            .column_as(Expr::cust("''"), "body"),
+    }
+}
+
+/// The records a release can be listed under: each has its own junction table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Parent {
+    Commission,
+    Organisation,
+    Topic,
+}
+
+impl Parent {
+    /// The junction table and its column holding the parent's key.
+    fn junction(self) -> (DynIden, DynIden, DynIden) {
+        match self {
+            Parent::Commission => (
+                release_commission::Entity.into_iden(),
+                release_commission::Column::ReleaseId.into_iden(),
+                release_commission::Column::CommissionId.into_iden(),
+            ),
+            Parent::Organisation => (
+                release_organisation::Entity.into_iden(),
+                release_organisation::Column::ReleaseId.into_iden(),
+                release_organisation::Column::OrganisationId.into_iden(),
+            ),
+            Parent::Topic => (
+                release_topic::Entity.into_iden(),
+                release_topic::Column::ReleaseId.into_iden(),
+                release_topic::Column::TopicId.into_iden(),
+            ),
+        }
+    }
+}
+
+/// Adds the junction of `parent` to `query`, restricted to `parents`; the parent's key comes out
+/// as `parent_id`.
+fn under(query: &mut SelectStatement, parent: Parent, parents: &[i32]) {
+    let (junction, release_id, parent_id) = parent.junction();
+    query
+        .inner_join(
+            junction.clone(),
+            Expr::col((junction.clone(), release_id)).equals((release::Entity, release::Column::Id)),
+        )
+        .expr_as(Expr::col((junction.clone(), parent_id.clone())), Alias::new("parent_id"))
+        .and_where(Expr::col((junction, parent_id)).is_in(parents.iter().copied()));
+}
+
+/// The same page of `list` for each of `parents` at once (one statement, numbering each parent's
+/// releases with a window function), as (parent key, release) pairs.
+#[allow(clippy::too_many_arguments)]
+pub async fn list_under(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    parent: Parent,
+    parents: &[i32],
+    filter: &Filter,
+    order: Order,
+    page: Page,
+    columns: Columns,
+) -> Result<Vec<(i32, release::Model)>, ApiError> {
+    if parents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (column, direction) = order.sort();
+    let mut inner = with_columns(filtered(access, filter), columns).into_query();
+    under(&mut inner, parent, parents);
+    let (junction, _, parent_id) = parent.junction();
+    inner.expr_window_as(
+        Expr::cust("ROW_NUMBER()"),
+        WindowStatement::partition_by((junction, parent_id))
+            .order_by((release::Entity, column), direction.clone())
+            .order_by((release::Entity, release::Column::Id), direction)
+            .to_owned(),
+        Alias::new("row_number"),
+    );
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner, Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("row_number")).gt(page.offset))
+        .and_where(Expr::col(Alias::new("row_number")).lte(page.offset + page.limit))
+        .order_by(Alias::new("parent_id"), sea_orm::Order::Asc)
+        .order_by(Alias::new("row_number"), sea_orm::Order::Asc)
+        .to_owned();
+    let rows = db.query_all_raw(db.get_database_backend().build(&outer)).await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get::<i32>("", "parent_id")?, release::Model::from_query_result(row, "")?)))
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ApiError::from)
+}
+
+/// How many releases `list_under` would return for each of `parents` without paging.
+pub async fn count_under(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    parent: Parent,
+    parents: &[i32],
+    filter: &Filter,
+) -> Result<Vec<(i32, u64)>, ApiError> {
+    if parents.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = filtered(access, filter).select_only().into_query();
+    under(&mut query, parent, parents);
+    let (junction, _, parent_id) = parent.junction();
+    query.expr_as(Expr::col((release::Entity, release::Column::Id)).count(), Alias::new("count"));
+    query.group_by_col((junction, parent_id));
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
+    rows.iter()
+        .map(|row| {
+            Ok((row.try_get::<i32>("", "parent_id")?, u64::try_from(row.try_get::<i64>("", "count")?).unwrap_or(0)))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ApiError::from)
 }
 
 /// How many releases `list` would return without paging.
