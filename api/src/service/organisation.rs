@@ -2,7 +2,8 @@
 
 use entity::{commission_member, organisation};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
+    Select,
     sea_query::{Expr, ExprTrait, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -18,6 +19,51 @@ pub struct Filter {
     /// Departments of this organisation.
     pub parent: Option<Ref>,
     pub name_contains: Option<String>,
+}
+
+/// An organisation's columns under fixed aliases, for statements that join it beside another
+/// record: sea-orm's own prefixes build every column name with `format!` for every row, which cost
+/// a tenth of a nested request.
+const JOINED: [(organisation::Column, &str); 12] = [
+    (organisation::Column::Id, "org_id"),
+    (organisation::Column::PublicId, "org_public_id"),
+    (organisation::Column::Slug, "org_slug"),
+    (organisation::Column::Name, "org_name"),
+    (organisation::Column::Acronym, "org_acronym"),
+    (organisation::Column::Kind, "org_kind"),
+    (organisation::Column::Country, "org_country"),
+    (organisation::Column::ParentId, "org_parent_id"),
+    (organisation::Column::Website, "org_website"),
+    (organisation::Column::Description, "org_description"),
+    (organisation::Column::CreatedAt, "org_created_at"),
+    (organisation::Column::UpdatedAt, "org_updated_at"),
+];
+
+/// Adds the joined organisation's columns to `select` under `JOINED`'s aliases.
+pub fn select_joined<E: EntityTrait>(mut select: Select<E>) -> Select<E> {
+    for (column, alias) in JOINED {
+        select = select.column_as(column, alias);
+    }
+    select
+}
+
+/// Reads the organisation `select_joined` added to `row`; `None` when the outer join found none.
+pub fn joined(row: &QueryResult) -> Result<Option<organisation::Model>, DbErr> {
+    let Some(id) = row.try_get::<Option<i32>>("", "org_id")? else { return Ok(None) };
+    Ok(Some(organisation::Model {
+        id,
+        public_id: row.try_get("", "org_public_id")?,
+        slug: row.try_get("", "org_slug")?,
+        name: row.try_get("", "org_name")?,
+        acronym: row.try_get("", "org_acronym")?,
+        kind: row.try_get("", "org_kind")?,
+        country: row.try_get("", "org_country")?,
+        parent_id: row.try_get("", "org_parent_id")?,
+        website: row.try_get("", "org_website")?,
+        description: row.try_get("", "org_description")?,
+        created_at: row.try_get("", "org_created_at")?,
+        updated_at: row.try_get("", "org_updated_at")?,
+    }))
 }
 
 /// The organisation `public_id`.

@@ -6,8 +6,8 @@ use entity::{
     release_topic, topic,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DynIden, EntityTrait, FromQueryResult, Iterable, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DynIden, EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoIden, Query, SelectStatement, WindowStatement},
 };
 use uuid::Uuid;
@@ -339,15 +339,25 @@ pub async fn commissions_of(
     db: &impl ConnectionTrait,
     release_ids: &[i32],
 ) -> Result<Vec<(i32, commission::Model, Option<organisation::Model>)>, ApiError> {
-    let rows = release_commission::Entity::find()
-        .find_also_related(commission::Entity)
-        .and_also_related(organisation::Entity)
+    let select = release_commission::Entity::find()
+        .select_only()
+        .column(release_commission::Column::ReleaseId)
+        .columns(commission::Column::iter())
+        .join(JoinType::InnerJoin, release_commission::Relation::Commission.def())
+        .join(JoinType::LeftJoin, commission::Relation::HeadOrganisation.def());
+    let query = super::organisation::select_joined(select)
         .filter(super::any_of(db, release_commission::Column::ReleaseId, release_ids))
         .order_by_asc(release_commission::Column::ReleaseId)
         .order_by_asc(release_commission::Column::CommissionId)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter_map(|(link, commission, head)| Some((link.release_id, commission?, head))).collect())
+        .into_query();
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
+    rows.iter()
+        .map(|row| {
+            let release_id = row.try_get::<i32>("", "release_id")?;
+            Ok((release_id, commission::Model::from_query_result(row, "")?, super::organisation::joined(row)?))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ApiError::from)
 }
 
 /// The organisations each release in `release_ids` names, with their role, in key order.
@@ -371,15 +381,25 @@ pub async fn contacts_of(
     db: &impl ConnectionTrait,
     release_ids: &[i32],
 ) -> Result<Vec<(i32, contact::Model, Option<organisation::Model>)>, ApiError> {
-    let rows = release_contact::Entity::find()
-        .find_also_related(contact::Entity)
-        .and_also_related(organisation::Entity)
+    let select = release_contact::Entity::find()
+        .select_only()
+        .column(release_contact::Column::ReleaseId)
+        .columns(contact::Column::iter())
+        .join(JoinType::InnerJoin, release_contact::Relation::Contact.def())
+        .join(JoinType::LeftJoin, contact::Relation::Organisation.def());
+    let query = super::organisation::select_joined(select)
         .filter(super::any_of(db, release_contact::Column::ReleaseId, release_ids))
         .order_by_asc(release_contact::Column::ReleaseId)
         .order_by_asc(release_contact::Column::Position)
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().filter_map(|(link, contact, employer)| Some((link.release_id, contact?, employer))).collect())
+        .into_query();
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
+    rows.iter()
+        .map(|row| {
+            let release_id = row.try_get::<i32>("", "release_id")?;
+            Ok((release_id, contact::Model::from_query_result(row, "")?, super::organisation::joined(row)?))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ApiError::from)
 }
 
 /// Every release in each translation group of `groups`; visibility is the caller's to apply.
