@@ -345,19 +345,14 @@ pub async fn commissions_of(
         .columns(commission::Column::iter())
         .join(JoinType::InnerJoin, release_commission::Relation::Commission.def())
         .join(JoinType::LeftJoin, commission::Relation::HeadOrganisation.def());
-    let query = super::organisation::select_joined(select)
-        .filter(super::any_of(db, release_commission::Column::ReleaseId, release_ids))
-        .order_by_asc(release_commission::Column::ReleaseId)
-        .order_by_asc(release_commission::Column::CommissionId)
-        .into_query();
-    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
-    rows.iter()
-        .map(|row| {
-            let release_id = row.try_get::<i32>("", "release_id")?;
-            Ok((release_id, commission::Model::from_query_result(row, "")?, super::organisation::joined(row)?))
-        })
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(ApiError::from)
+    with_organisation(
+        db,
+        select,
+        release_commission::Column::ReleaseId,
+        release_commission::Column::CommissionId,
+        release_ids,
+    )
+    .await
 }
 
 /// The organisations each release in `release_ids` names, with their role, in key order.
@@ -387,16 +382,33 @@ pub async fn contacts_of(
         .columns(contact::Column::iter())
         .join(JoinType::InnerJoin, release_contact::Relation::Contact.def())
         .join(JoinType::LeftJoin, contact::Relation::Organisation.def());
+    with_organisation(db, select, release_contact::Column::ReleaseId, release_contact::Column::Position, release_ids)
+        .await
+}
+
+/// Runs `select`, a junction of releases joined to records of `M` and to their organisation (see
+/// `organisation::select_joined`), for the releases `release_ids`, in release then `order` order.
+async fn with_organisation<J, M>(
+    db: &impl ConnectionTrait,
+    select: Select<J>,
+    release_id: J::Column,
+    order: J::Column,
+    release_ids: &[i32],
+) -> Result<Vec<(i32, M, Option<organisation::Model>)>, ApiError>
+where
+    J: EntityTrait,
+    M: FromQueryResult,
+{
     let query = super::organisation::select_joined(select)
-        .filter(super::any_of(db, release_contact::Column::ReleaseId, release_ids))
-        .order_by_asc(release_contact::Column::ReleaseId)
-        .order_by_asc(release_contact::Column::Position)
+        .filter(super::any_of(db, release_id, release_ids))
+        .order_by_asc(release_id)
+        .order_by_asc(order)
         .into_query();
     let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
     rows.iter()
         .map(|row| {
-            let release_id = row.try_get::<i32>("", "release_id")?;
-            Ok((release_id, contact::Model::from_query_result(row, "")?, super::organisation::joined(row)?))
+            let release = row.try_get::<i32>("", "release_id")?;
+            Ok((release, M::from_query_result(row, "")?, super::organisation::joined(row)?))
         })
         .collect::<Result<_, sea_orm::DbErr>>()
         .map_err(ApiError::from)
