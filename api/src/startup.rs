@@ -101,6 +101,24 @@ pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
     Ok(())
 }
 
+/// Refreshes SQLite's statistics every hour, so that a file that grows while the server runs does
+/// not keep the plans of its first minutes. The other engines keep their statistics themselves.
+fn keep_statistics_fresh(db: DatabaseConnection) {
+    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
+        every_hour.tick().await;
+        loop {
+            every_hour.tick().await;
+            if let Err(error) = refresh_statistics(&db).await {
+                tracing::warn!(error = %error, "could not refresh SQLite statistics");
+            }
+        }
+    });
+}
+
 /// A built server, listening but not yet serving.
 pub struct Application {
     server: Server,
@@ -118,6 +136,7 @@ impl Application {
             demo::load(&db).await.map_err(StartupError::Demo)?;
         }
         refresh_statistics(&db).await.map_err(StartupError::Statistics)?;
+        keep_statistics_fresh(db.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
         let port =
