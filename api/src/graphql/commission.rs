@@ -51,7 +51,7 @@ pub enum MemberRole {
 pub struct Commission(
     pub commission::Model,
     pub Option<Option<organisation::Model>>,
-    pub Option<Vec<(commission_member::Model, Option<organisation::Model>)>>,
+    pub Option<Vec<(commission_member::Model, organisation::Model)>>,
 );
 
 impl From<commission::Model> for Commission {
@@ -140,15 +140,9 @@ impl Commission {
     }
 }
 
-/// An organisation's seat on a commission, with the organisation when the statement that found the
-/// seat joined it.
-pub struct CommissionMember(pub commission_member::Model, pub Option<organisation::Model>);
-
-impl From<commission_member::Model> for CommissionMember {
-    fn from(row: commission_member::Model) -> Self {
-        Self(row, None)
-    }
-}
+/// An organisation's seat on a commission, with that organisation (every statement that finds a
+/// seat also has its organisation).
+pub struct CommissionMember(pub commission_member::Model, pub organisation::Model);
 
 #[Object]
 impl CommissionMember {
@@ -165,16 +159,8 @@ impl CommissionMember {
         self.0.until.map(Date)
     }
     /// The member organisation.
-    async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Organisation> {
-        if let Some(organisation) = &self.1 {
-            return Ok(Organisation(organisation.clone()));
-        }
-        let id = self.0.organisation_id;
-        let organisation = super::loader(ctx)?.load(OrganisationById::<{ via::MEMBER }>(id)).await.extend()?;
-        organisation
-            .map(Organisation)
-            .ok_or_else(|| ApiError::NotFound { entity: "Organisation", key: id.to_string() })
-            .extend()
+    async fn organisation(&self) -> Organisation {
+        Organisation(self.1.clone())
     }
     /// The commission.
     async fn commission(&self, ctx: &Context<'_>) -> GqlResult<Commission> {

@@ -195,8 +195,6 @@ pub struct OrganisationById<const VIA: u8>(pub i32);
 pub mod via {
     /// `Commission.headOrganisation`.
     pub const HEAD: u8 = 0;
-    /// `CommissionMember.organisation`.
-    pub const MEMBER: u8 = 1;
     /// `Contact.organisation`.
     pub const EMPLOYER: u8 = 2;
     /// `Organisation.parent`.
@@ -331,7 +329,7 @@ impl Loader<TranslationGroup> for DbLoader {
 }
 
 impl Loader<MembersOfCommission> for DbLoader {
-    type Value = Vec<(commission_member::Model, Option<organisation::Model>)>;
+    type Value = Vec<(commission_member::Model, organisation::Model)>;
     type Error = ApiError;
 
     async fn load(&self, keys: &[MembersOfCommission]) -> Result<HashMap<MembersOfCommission, Self::Value>, ApiError> {

@@ -104,7 +104,7 @@ impl Organisation {
     async fn memberships(&self, ctx: &Context<'_>) -> GqlResult<Vec<CommissionMember>> {
         let seats = super::loader(ctx)?.load(MembershipsOfOrganisation(self.0.id)).await.extend()?;
         // The seat's organisation is this one.
-        Ok(seats.unwrap_or_default().into_iter().map(|seat| CommissionMember(seat, Some(self.0.clone()))).collect())
+        Ok(seats.unwrap_or_default().into_iter().map(|seat| CommissionMember(seat, self.0.clone())).collect())
     }
     /// Releases that name it, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]

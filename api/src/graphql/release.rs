@@ -82,7 +82,7 @@ pub struct Preloaded {
     organisations: Option<HashMap<i32, Vec<(release_organisation::Role, entity::organisation::Model)>>>,
     contacts: Option<HashMap<i32, Vec<Joined<contact::Model>>>>,
     /// By commission.
-    members: Option<HashMap<i32, Vec<Joined<commission_member::Model>>>>,
+    members: Option<HashMap<i32, Vec<(commission_member::Model, entity::organisation::Model)>>>,
 }
 
 /// Which relations a release list's selection asks for.

@@ -95,7 +95,7 @@ fn filtered(filter: &Filter) -> Select<commission::Entity> {
 pub async fn members_of(
     db: &impl ConnectionTrait,
     commission_ids: &[i32],
-) -> Result<Vec<(commission_member::Model, Option<organisation::Model>)>, ApiError> {
+) -> Result<Vec<(commission_member::Model, organisation::Model)>, ApiError> {
     if commission_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -114,7 +114,7 @@ pub async fn members_of(
     rows.iter()
         .map(|row| {
             let seat = commission_member::Model::from_query_result(row, "")?;
-            Ok((seat, Some(organisation::Model::from_query_result(row, "")?)))
+            Ok((seat, organisation::Model::from_query_result(row, "")?))
         })
         .collect::<Result<_, sea_orm::DbErr>>()
         .map_err(ApiError::from)
