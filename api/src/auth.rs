@@ -1,11 +1,72 @@
-//! Who is asking, and the one visibility rule every face applies.
-//!
-//! Today every request is anonymous; the editorial-access issue plugs JWT roles into `Viewer`
-//! without any face changing, because faces only ever ask `Access` what may be seen.
+//! Who is asking (a verified JWT, or nobody), what they may do (`policy`), and the one visibility
+//! rule every face applies (`Access`). Faces only ever ask `Caller` and `Access`; none of them
+//! looks at tokens or roles itself.
+
+pub mod policy;
+pub mod role;
+pub mod token;
 
 use chrono::{DateTime, Utc};
 use entity::{contact, release};
 use sea_orm::{ColumnTrait, Condition};
+
+use self::{
+    policy::Operation,
+    role::{Principal, Roles},
+    token::{TokenError, Verifier},
+};
+use crate::error::ApiError;
+
+/// The caller of one request: the principal its token proves, or why its token proved nothing.
+#[derive(Clone, Debug, Default)]
+pub struct Caller {
+    pub principal: Option<Principal>,
+    /// Set when a token was sent and refused: reads go on as anonymous, writes say why.
+    pub refused: Option<TokenError>,
+}
+
+impl Caller {
+    /// Nobody: no token was sent.
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+
+    /// The caller an `Authorization` header value makes (`None`: no header).
+    pub fn from_authorization(verifier: &Verifier, header: Option<&str>) -> Self {
+        let Some(header) = header else { return Self::anonymous() };
+        let token = header.strip_prefix("Bearer ").or_else(|| header.strip_prefix("bearer ")).map(str::trim);
+        match token.ok_or(TokenError::NotBearer).and_then(|token| verifier.verify(token)) {
+            Ok(principal) => Self { principal: Some(principal), refused: None },
+            Err(refused) => Self { principal: None, refused: Some(refused) },
+        }
+    }
+
+    /// The roles the caller holds (none when anonymous).
+    pub fn roles(&self) -> Roles {
+        self.principal.as_ref().map_or(Roles::NONE, |principal| principal.roles)
+    }
+
+    /// What the caller may see, now.
+    pub fn access(&self) -> Access {
+        let viewer = if policy::sees_unpublished(self.roles()) { Viewer::Preview } else { Viewer::Anonymous };
+        Access { viewer, now: Utc::now() }
+    }
+
+    /// The principal, if it may do `operation`: UNAUTHENTICATED without a valid token, FORBIDDEN
+    /// with one whose roles do not allow it.
+    pub fn require(&self, operation: Operation) -> Result<&Principal, ApiError> {
+        let Some(principal) = &self.principal else {
+            let reason =
+                self.refused.as_ref().map_or_else(|| "this operation needs a bearer token".into(), ToString::to_string);
+            return Err(ApiError::Unauthenticated { reason });
+        };
+        if policy::permits(principal.roles, operation) {
+            Ok(principal)
+        } else {
+            Err(ApiError::Forbidden { roles: principal.roles.to_string(), operation })
+        }
+    }
+}
 
 /// The kind of caller, as far as visibility is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -101,6 +162,7 @@ mod tests {
             published_at,
             created_at: now,
             updated_at: now,
+            version: 1,
         }
     }
 
@@ -138,6 +200,7 @@ mod tests {
             is_public: false,
             created_at: now,
             updated_at: now,
+            version: 1,
         };
         assert!(!Access::anonymous().sees_contact(&private));
         assert!(Access::preview().sees_contact(&private));

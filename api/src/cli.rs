@@ -1,4 +1,4 @@
-//! The `newsroom` command line: serve, migrate, schema, seed, demo.
+//! The `newsroom` command line: serve, migrate, schema, seed, demo, token.
 
 use std::ffi::OsString;
 
@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 
 use crate::{
-    config::{DatabaseSettings, Settings},
+    auth::{role::Role, token},
+    config::{AuthSettings, DatabaseSettings, Settings},
     demo, seed,
     startup::{Application, connect},
 };
@@ -45,6 +46,29 @@ enum Command {
     Demo {
         #[command(flatten)]
         database: DatabaseSettings,
+    },
+    /// Mint tokens for scripts.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum TokenAction {
+    /// Print an HS256 token signed with NEWSROOM_JWT_SECRET.
+    Issue {
+        /// The token's subject: who the audit log will say wrote.
+        #[arg(long)]
+        sub: String,
+        /// reader, editor, importer or admin.
+        #[arg(long)]
+        role: Role,
+        /// How long the token is valid, e.g. `1h`, `30m`, `7d`.
+        #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+        ttl: std::time::Duration,
+        #[command(flatten)]
+        auth: AuthSettings,
     },
 }
 
@@ -90,6 +114,9 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
             let counts = seed::generate(&db, releases).await?;
             crate::startup::refresh_statistics(&db).await?;
             println!("seeded {counts} in {:.1}s", started.elapsed().as_secs_f64());
+        }
+        Command::Token { action: TokenAction::Issue { sub, role, ttl, auth } } => {
+            println!("{}", token::issue(&auth, &sub, role, ttl)?);
         }
         Command::Demo { database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;

@@ -1,7 +1,7 @@
 //! Typed settings, read once from the command line and `NEWSROOM_*` variables (plus the
 //! conventional `DATABASE_URL`), then passed explicitly: tests build their own.
 
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 use clap::Args;
 
@@ -59,6 +59,49 @@ impl Default for Limits {
     }
 }
 
+/// How bearer tokens are verified. Without a secret or a public key, every token is refused
+/// (reads go on as anonymous) and nothing can be written.
+#[derive(Args, Clone, Debug)]
+pub struct AuthSettings {
+    /// Shared secret for HS256 tokens (what `newsroom token issue` signs with).
+    #[arg(long, env = "NEWSROOM_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Public keys for RS256, ES256 (P-256) or EdDSA (Ed25519) tokens, as PEM files: `KID=PATH`
+    /// (selected by the token's `kid`) or `PATH` (for tokens without one); comma-separated.
+    #[arg(long = "jwt-public-key", env = "NEWSROOM_JWT_PUBLIC_KEYS", value_delimiter = ',')]
+    pub jwt_public_keys: Vec<String>,
+    /// A JWKS file (an identity provider's published keys), selected by `kid`.
+    #[arg(long, env = "NEWSROOM_JWT_JWKS")]
+    pub jwt_jwks: Option<PathBuf>,
+    /// Required `iss`, when set.
+    #[arg(long, env = "NEWSROOM_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// Required `aud`, when set.
+    #[arg(long, env = "NEWSROOM_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
+    /// Clock skew allowed on `exp` and `nbf`, in seconds.
+    #[arg(long = "jwt-leeway", env = "NEWSROOM_JWT_LEEWAY", default_value_t = 30)]
+    pub jwt_leeway_secs: u64,
+    /// The claim that holds the role (a string or an array; dots reach into objects, e.g.
+    /// `realm_access.roles`). A `roles` array is read too.
+    #[arg(long, env = "NEWSROOM_JWT_ROLE_CLAIM", default_value = "role")]
+    pub jwt_role_claim: String,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        Self {
+            jwt_secret: None,
+            jwt_public_keys: Vec::new(),
+            jwt_jwks: None,
+            jwt_issuer: None,
+            jwt_audience: None,
+            jwt_leeway_secs: 30,
+            jwt_role_claim: "role".into(),
+        }
+    }
+}
+
 /// Everything `Application::build` needs.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
@@ -78,6 +121,8 @@ pub struct Settings {
     pub database: DatabaseSettings,
     #[command(flatten)]
     pub limits: Limits,
+    #[command(flatten)]
+    pub auth: AuthSettings,
 }
 
 impl Settings {
@@ -90,6 +135,7 @@ impl Settings {
             shutdown_timeout_secs: 5,
             database: DatabaseSettings::new(url),
             limits: Limits::default(),
+            auth: AuthSettings::default(),
         }
     }
 

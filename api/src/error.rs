@@ -33,6 +33,21 @@ pub enum ApiError {
     /// The request body is not a GraphQL request.
     #[error("malformed request: {0}")]
     BadRequest(String),
+    /// A mutation sent with GET (GraphQL over HTTP allows them over POST only).
+    #[error("mutations must be sent with POST")]
+    MutationOverGet,
+    /// Several input fields are invalid; each is reported as its own error.
+    #[error("{} input fields are invalid", .0.len())]
+    Invalid(Vec<FieldError>),
+    /// No valid token, for an operation that needs one; `reason` says what was wrong with it.
+    #[error("authentication failed: {reason}")]
+    Unauthenticated { reason: String },
+    /// A valid token whose roles do not allow the operation.
+    #[error("the role(s) `{roles}` may not do this ({operation:?})")]
+    Forbidden { roles: String, operation: crate::auth::policy::Operation },
+    /// The write clashes with the stored state: a taken slug, a stale version, a record still in use.
+    #[error("{0}")]
+    Conflict(String),
     /// The database failed; the cause is logged, never sent (it can hold SQL text).
     #[error("internal server error")]
     Database(#[source] Arc<DbErr>),
@@ -49,6 +64,11 @@ impl ApiError {
             Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             Self::BadRequest(_) => "BAD_REQUEST",
+            Self::Invalid(_) => "BAD_USER_INPUT",
+            Self::MutationOverGet => "METHOD_NOT_ALLOWED",
+            Self::Unauthenticated { .. } => "UNAUTHENTICATED",
+            Self::Forbidden { .. } => "FORBIDDEN",
+            Self::Conflict(_) => "CONFLICT",
             Self::Database(_) => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -56,6 +76,16 @@ impl ApiError {
     /// A field or argument error at `field`.
     pub fn bad_input(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::BadUserInput { field: field.into(), message: message.into() }
+    }
+
+    /// Every field error in `self`, one per field: how a multi-field failure reaches GraphQL.
+    pub fn split(self) -> Vec<ApiError> {
+        match self {
+            Self::Invalid(errors) => {
+                errors.into_iter().map(|e| Self::BadUserInput { field: e.field, message: e.message }).collect()
+            }
+            other => vec![other],
+        }
     }
 
     /// The path of the offending field or argument, where there is one.
@@ -74,9 +104,49 @@ impl ApiError {
     }
 }
 
+/// One invalid input field: its path (`input.members[2].since`) and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Collects the field errors of one input, so that all of them are reported together.
+#[derive(Debug, Default)]
+pub struct FieldErrors(Vec<FieldError>);
+
+impl FieldErrors {
+    /// Records that `field` is invalid.
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError { field: field.into(), message: message.into() });
+    }
+
+    /// Records `check`'s complaint about `field`, if it has one.
+    pub fn check(&mut self, field: impl Into<String>, check: Result<(), String>) {
+        if let Err(message) = check {
+            self.add(field, message);
+        }
+    }
+
+    /// `Ok` when nothing was recorded.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.0.is_empty() { Ok(()) } else { Err(ApiError::Invalid(self.0)) }
+    }
+}
+
 impl From<DbErr> for ApiError {
+    /// Unique and foreign-key violations are the caller's doing (a taken slug, a record still in
+    /// use), so they are conflicts; anything else is ours.
     fn from(error: DbErr) -> Self {
-        Self::Database(Arc::new(error))
+        match error.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                Self::Conflict("a record with this key already exists".into())
+            }
+            Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
+                Self::Conflict("the record is still referenced by others, or references one that is gone".into())
+            }
+            _ => Self::Database(Arc::new(error)),
+        }
     }
 }
 
@@ -100,7 +170,12 @@ impl ResponseError for ApiError {
             | Self::PageSizeExceeded { .. }
             | Self::QueryTooDeep { .. }
             | Self::QueryTooComplex { .. }
-            | Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            | Self::BadRequest(_)
+            | Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -111,6 +186,10 @@ impl ResponseError for ApiError {
         let mut body = serde_json::json!({ "code": self.code(), "message": self.to_string() });
         if let Some(field) = self.field() {
             body["field"] = field.into();
+        }
+        if let Self::Invalid(errors) = self {
+            body["errors"] =
+                errors.iter().map(|e| serde_json::json!({ "field": e.field, "message": e.message })).collect();
         }
         HttpResponse::build(self.status_code()).json(body)
     }
@@ -143,9 +222,15 @@ mod tests {
             ApiError::QueryTooComplex { max: 1 },
             ApiError::PayloadTooLarge { limit: 1 },
             ApiError::BadRequest("x".into()),
+            ApiError::Invalid(Vec::new()),
+            ApiError::MutationOverGet,
+            ApiError::Unauthenticated { reason: "x".into() },
+            ApiError::Forbidden { roles: "reader".into(), operation: crate::auth::policy::Operation::Create },
+            ApiError::Conflict("x".into()),
             ApiError::from(DbErr::Custom("x".into())),
         ];
         let codes: std::collections::HashSet<_> = variants.iter().map(ApiError::code).collect();
-        assert_eq!(codes.len(), variants.len());
+        // BAD_USER_INPUT is shared by one field and several.
+        assert_eq!(codes.len(), variants.len() - 1);
     }
 }

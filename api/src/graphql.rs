@@ -1,18 +1,21 @@
 //! The GraphQL schema: one module per domain, merged into one `Query`; plus the loaders that keep
 //! nested lists to one statement per level, the guards, and Relay ids and connections.
 
+pub mod audit;
 pub mod commission;
 pub mod contact;
 pub mod guard;
 pub mod loader;
+pub mod mutation;
 pub mod node;
 pub mod organisation;
 pub mod page;
 pub mod release;
+pub mod revision;
 pub mod scalar;
 pub mod topic;
 
-use async_graphql::{Context, EmptyMutation, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
@@ -28,13 +31,14 @@ pub struct Query(
     organisation::OrganisationQuery,
     contact::ContactQuery,
     topic::TopicQuery,
+    audit::AuditQuery,
 );
 
 /// The schema newsroom serves.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
 
-fn builder() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+fn builder() -> SchemaBuilder<Query, mutation::Mutation, EmptySubscription> {
+    Schema::build(Query::default(), mutation::Mutation::default(), EmptySubscription)
 }
 
 /// The schema with its data (the database and the limits) and its depth and complexity limits.
@@ -58,6 +62,10 @@ pub fn request_loader(db: &DatabaseConnection, access: Access) -> Arc<loader::Re
 pub fn sdl() -> String {
     builder().finish().sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
+
+/// The id of the HTTP request a GraphQL request came in, recorded with its writes.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
 
 /// The caller of the current request.
 pub(crate) fn access<'a>(ctx: &Context<'a>) -> GqlResult<&'a Access> {

@@ -1,12 +1,14 @@
 //! Queries per domain: the only place that talks to the database. Every face (GraphQL today;
 //! feeds, bulk import and the CLI) goes through here, and nothing here knows about any face.
 
+pub mod audit;
 pub mod bulk;
 pub mod commission;
 pub mod contact;
 pub mod organisation;
 pub mod release;
 pub mod topic;
+pub mod write;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,

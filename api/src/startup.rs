@@ -21,6 +21,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::{
+    auth::token::Verifier,
     config::{DatabaseSettings, Settings},
     demo, graphql, routes,
 };
@@ -36,6 +37,8 @@ pub enum StartupError {
     Statistics(#[source] DbErr),
     #[error("cannot load the demo content: {0}")]
     Demo(#[source] crate::ApiError),
+    #[error("cannot load the JWT keys: {0}")]
+    Keys(#[source] crate::auth::token::KeyError),
     #[error("cannot listen on {bind}: {source}")]
     Bind { bind: String, source: std::io::Error },
 }
@@ -130,6 +133,10 @@ pub struct Application {
 impl Application {
     /// Connects, migrates, loads the demo content if asked, and binds.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let verifier = Verifier::from_settings(&settings.auth).map_err(StartupError::Keys)?;
+        if !verifier.is_configured() {
+            tracing::warn!("no JWT secret or public key is configured: the API is read-only and anonymous");
+        }
         let (db, statements) = connect(&settings.database).await.map_err(StartupError::Connect)?;
         Migrator::up(&db, None).await.map_err(StartupError::Migrate)?;
         if settings.demo {
@@ -145,6 +152,7 @@ impl Application {
         let schema = web::Data::new(graphql::build(db.clone(), &settings.limits));
         let limits = web::Data::new(settings.limits.clone());
         let db_data = web::Data::new(db.clone());
+        let verifier = web::Data::new(verifier);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(|request, service| {
@@ -163,6 +171,7 @@ impl Application {
                 .app_data(schema.clone())
                 .app_data(limits.clone())
                 .app_data(db_data.clone())
+                .app_data(verifier.clone())
                 .configure(routes::configure)
         })
         .shutdown_timeout(settings.shutdown_timeout_secs);

@@ -1,23 +1,96 @@
-//! Checks for the standard codes content carries: ISO 3166-1 countries and BCP 47 language tags.
+//! Checks for what content carries: ISO 3166-1 countries, BCP 47 language tags, slugs, emails,
+//! web addresses and lengths. Each returns the normalised value or a message; callers attach the
+//! field path (one field's error for filters, all of an input's errors for writes).
 
 use crate::error::ApiError;
 
-/// An ISO 3166-1 alpha-2 code, upper-cased; `field` names the input for the error.
-pub fn country(field: &str, value: &str) -> Result<String, ApiError> {
+/// Longest slug: it must fit the unique indexes on every engine (see the migration).
+pub const SLUG_MAX: usize = 200;
+
+/// An ISO 3166-1 alpha-2 code, upper-cased.
+pub fn country_code(value: &str) -> Result<String, String> {
     let code = value.trim().to_ascii_uppercase();
     if code.len() == 2 && isocountry::CountryCode::for_alpha2(&code).is_ok() {
         Ok(code)
     } else {
-        Err(ApiError::bad_input(field, format!("`{value}` is not an ISO 3166-1 alpha-2 country code")))
+        Err(format!("`{value}` is not an ISO 3166-1 alpha-2 country code"))
     }
 }
 
 /// A well-formed BCP 47 language tag, returned as given (tags compare case-insensitively, and
 /// releases store them in their canonical case, e.g. `es`, `pt-BR`).
-pub fn language(field: &str, value: &str) -> Result<String, ApiError> {
+pub fn language_tag(value: &str) -> Result<String, String> {
     match oxilangtag::LanguageTag::parse(value) {
-        Ok(tag) => Ok(tag.as_str().to_owned()),
-        Err(_) => Err(ApiError::bad_input(field, format!("`{value}` is not a BCP 47 language tag"))),
+        Ok(tag) if tag.as_str().len() <= 35 => Ok(tag.as_str().to_owned()),
+        _ => Err(format!("`{value}` is not a BCP 47 language tag")),
+    }
+}
+
+/// `country_code`, as the error of the argument or filter field `field`.
+pub fn country(field: &str, value: &str) -> Result<String, ApiError> {
+    country_code(value).map_err(|message| ApiError::bad_input(field, message))
+}
+
+/// `language_tag`, as the error of the argument or filter field `field`.
+pub fn language(field: &str, value: &str) -> Result<String, ApiError> {
+    language_tag(value).map_err(|message| ApiError::bad_input(field, message))
+}
+
+/// Lower-case letters, digits and single hyphens between them, at most `SLUG_MAX` characters.
+pub fn slug(value: &str) -> Result<(), String> {
+    let well_formed = !value.is_empty()
+        && value.len() <= SLUG_MAX
+        && value
+            .split('-')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{value}` is not a slug: use lower-case letters, digits and single hyphens (at most {SLUG_MAX} characters)"
+        ))
+    }
+}
+
+/// Not blank, and at most `max` characters.
+pub fn text(value: &str, max: usize) -> Result<(), String> {
+    if value.trim().is_empty() { Err("must not be blank".into()) } else { at_most(value, max) }
+}
+
+/// At most `max` characters (blank allowed).
+pub fn at_most(value: &str, max: usize) -> Result<(), String> {
+    let length = value.chars().count();
+    if length > max { Err(format!("must be at most {max} characters, got {length}")) } else { Ok(()) }
+}
+
+/// Longest text a long-text column holds on every engine (MariaDB's TEXT), in bytes of UTF-8.
+pub const LONG_TEXT_BYTES: usize = 65_535;
+
+/// Fits a long-text column (blank allowed).
+pub fn long_text(value: &str) -> Result<(), String> {
+    if value.len() > LONG_TEXT_BYTES {
+        Err(format!("must be at most {LONG_TEXT_BYTES} bytes of UTF-8, got {}", value.len()))
+    } else {
+        Ok(())
+    }
+}
+
+/// An email address (RFC 5322 addr-spec, as `email_address` reads it).
+pub fn email(value: &str) -> Result<(), String> {
+    at_most(value, 254)?;
+    if email_address::EmailAddress::is_valid(value) {
+        Ok(())
+    } else {
+        Err(format!("`{value}` is not an email address"))
+    }
+}
+
+/// An absolute http(s) URL.
+pub fn web_url(value: &str) -> Result<(), String> {
+    at_most(value, 2000)?;
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(format!("`{value}` is not an absolute http or https URL")),
     }
 }
 
@@ -36,5 +109,21 @@ mod tests {
     fn language_tags_follow_bcp_47() {
         assert_eq!(language("l", "pt-BR").unwrap(), "pt-BR");
         assert!(language("l", "not a tag").is_err());
+    }
+
+    #[test]
+    fn slugs_emails_and_urls() {
+        assert!(slug("national-plan-2005").is_ok());
+        for bad in ["", "Upper", "double--hyphen", "-lead", "trail-", "sp ace", "ñ"] {
+            assert!(slug(bad).is_err(), "{bad}");
+        }
+        assert!(slug(&"a".repeat(SLUG_MAX + 1)).is_err());
+        assert!(email("mmoncayo@iom.int").is_ok());
+        assert!(email("not an email").is_err());
+        assert!(web_url("https://www.iom.int/").is_ok());
+        for bad in ["javascript:alert(1)", "www.iom.int", "ftp://iom.int"] {
+            assert!(web_url(bad).is_err(), "{bad}");
+        }
+        assert!(text("  ", 10).is_err() && text("ok", 1).is_err() && text("ok", 2).is_ok());
     }
 }

@@ -3,6 +3,7 @@
 //! Every content record has an internal integer key (`id`, used by joins) and a stable public
 //! UUID (`public_id`, what the API exposes); slugs are the natural keys that feeds and imports use.
 
+pub mod audit_event;
 pub mod commission;
 pub mod commission_member;
 pub mod contact;
@@ -11,5 +12,6 @@ pub mod release;
 pub mod release_commission;
 pub mod release_contact;
 pub mod release_organisation;
+pub mod release_revision;
 pub mod release_topic;
 pub mod topic;

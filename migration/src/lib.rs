@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_content_tables;
+mod m20261128_000002_editorial_history;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -11,6 +12,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261128_000001_create_content_tables::Migration)]
+        vec![
+            Box::new(m20261128_000001_create_content_tables::Migration),
+            Box::new(m20261128_000002_editorial_history::Migration),
+        ]
     }
 }

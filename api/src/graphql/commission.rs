@@ -105,6 +105,11 @@ impl Commission {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Bumped by every write: pass it back as `expectedVersion` so that an update made from a
+    /// stale copy is refused instead of overwriting someone else's change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The organisation that heads it.
     async fn head_organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         if let Some(head) = &self.1 {

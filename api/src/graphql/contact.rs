@@ -74,6 +74,11 @@ impl Contact {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Bumped by every write: pass it back as `expectedVersion` so that an update made from a
+    /// stale copy is refused instead of overwriting someone else's change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The organisation the contact works for.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         if let Some(employer) = &self.1 {

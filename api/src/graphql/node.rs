@@ -18,9 +18,11 @@ pub enum Kind {
 }
 
 impl Kind {
-    const ALL: [Kind; 5] = [Kind::Release, Kind::Commission, Kind::Organisation, Kind::Contact, Kind::Topic];
+    /// Every kind.
+    pub const ALL: [Kind; 5] = [Kind::Release, Kind::Commission, Kind::Organisation, Kind::Contact, Kind::Topic];
 
-    fn name(self) -> &'static str {
+    /// The type name inside a global id.
+    pub fn name(self) -> &'static str {
         match self {
             Kind::Release => "Release",
             Kind::Commission => "Commission",

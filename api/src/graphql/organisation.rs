@@ -90,6 +90,11 @@ impl Organisation {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Bumped by every write: pass it back as `expectedVersion` so that an update made from a
+    /// stale copy is refused instead of overwriting someone else's change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// The organisation it is a department of.
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.parent_id else { return Ok(None) };

@@ -21,9 +21,11 @@ use super::{
     node::{self, Kind, found},
     organisation::Organisation,
     page::{OffsetCursor, OrderDirection, PageArgs, TotalCount, counter, paged},
+    revision::{ReleaseRevision, ReleaseRevisionConnection},
     topic::Topic,
 };
 use crate::{
+    auth::{Caller, policy::Operation},
     error::{ApiError, GqlResult},
     markdown, service,
     service::release::{Columns, Filter, Order, OrderField, Parent},
@@ -244,6 +246,11 @@ impl Release {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Bumped by every write: pass it back as `expectedVersion` so that an update made from a
+    /// stale copy is refused instead of overwriting someone else's change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// Topics it is filed under.
     async fn topics(&self, ctx: &Context<'_>) -> GqlResult<Vec<Topic>> {
         let topics = match self.preloaded(|p| p.topics.as_ref()) {
@@ -292,6 +299,29 @@ impl Release {
             .collect())
     }
     /// The same release in other languages.
+    /// Every version this release has had, newest first (editor, admin).
+    #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
+    async fn revisions(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> GqlResult<ReleaseRevisionConnection> {
+        use async_graphql::ErrorExtensions;
+        ctx.data::<Caller>()?.require(Operation::Revisions).map_err(|error| error.extend())?;
+        let (release_id, db) = (self.0.id, super::db(ctx)?.clone());
+        let count = {
+            let db = db.clone();
+            move || {
+                let db = db.clone();
+                async move { service::release::revision::count(&db, release_id).await }
+            }
+        };
+        let fetch = |page| async move { service::release::revision::list(&db, release_id, page).await };
+        paged(ctx, &PageArgs { first, after, last, before }, count, fetch, ReleaseRevision).await
+    }
     async fn translations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Release>> {
         let Some(group) = self.0.translation_group else { return Ok(Vec::new()) };
         let access = super::access(ctx)?;

@@ -41,6 +41,11 @@ impl Topic {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// Bumped by every write: pass it back as `expectedVersion` so that an update made from a
+    /// stale copy is refused instead of overwriting someone else's change.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     /// Releases filed under it, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]

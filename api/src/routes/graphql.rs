@@ -1,16 +1,66 @@
 //! GraphQL over HTTP: `POST` (JSON, single or batched, or `application/graphql`) and `GET`
 //! (query string) on `/graphql`, with a body size limit that answers with a coded error.
 
-use actix_web::{HttpRequest, HttpResponse, ResponseError, http::header, web};
-use async_graphql::{BatchRequest, BatchResponse, ErrorExtensions, Request, http::GraphiQLSource};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, ResponseError, http::header, web};
+use async_graphql::{
+    BatchRequest, BatchResponse, ErrorExtensions, Request, Response, http::GraphiQLSource, parser::types::OperationType,
+};
 use sea_orm::DatabaseConnection;
+use tracing_actix_web::RequestId;
 
 use crate::{
-    auth::Access,
+    auth::{Caller, token::Verifier},
     config::Limits,
     error::ApiError,
     graphql::{self, AppSchema, guard},
 };
+
+/// Everything a request brings besides its query.
+struct Context<'a> {
+    schema: &'a AppSchema,
+    db: &'a DatabaseConnection,
+    limits: &'a Limits,
+    caller: Caller,
+    request_id: Option<graphql::RequestId>,
+}
+
+impl<'a> Context<'a> {
+    fn new(
+        schema: &'a AppSchema,
+        db: &'a DatabaseConnection,
+        limits: &'a Limits,
+        verifier: &Verifier,
+        request: &HttpRequest,
+    ) -> Self {
+        let authorization = request.headers().get(header::AUTHORIZATION).map(|value| value.to_str().unwrap_or(""));
+        let caller = Caller::from_authorization(verifier, authorization);
+        let request_id = request.extensions().get::<RequestId>().map(|id| graphql::RequestId(id.to_string()));
+        Self { schema, db, limits, caller, request_id }
+    }
+
+    async fn run(&self, request: Request) -> Response {
+        let access = self.caller.access();
+        let query = request.query.clone();
+        let mut request = request.data(access).data(graphql::request_loader(self.db, access)).data(self.caller.clone());
+        if let Some(id) = &self.request_id {
+            request = request.data(id.clone());
+        }
+        let mut response = self.schema.execute(request).await;
+        guard::assign_codes(&query, self.limits, &mut response);
+        if let Some(refused) = &self.caller.refused {
+            // The request went on as anonymous; say why, so that a client wondering where its
+            // drafts went finds out.
+            let warning = async_graphql::Value::from_json(serde_json::json!({
+                "code": "UNAUTHENTICATED",
+                "message": format!("the bearer token was ignored: {refused}"),
+            }));
+            if let Ok(warning) = warning {
+                response.extensions.insert("authentication".into(), warning);
+            }
+        }
+        response
+    }
+}
 
 /// A transport-level failure, in the GraphQL response shape clients already parse.
 fn error_response(error: ApiError) -> HttpResponse {
@@ -21,23 +71,13 @@ fn error_response(error: ApiError) -> HttpResponse {
     HttpResponse::build(error.status_code()).json(body)
 }
 
-async fn execute(schema: &AppSchema, db: &DatabaseConnection, limits: &Limits, batch: BatchRequest) -> HttpResponse {
-    let access = Access::anonymous();
-    let prepare = |request: Request| request.data(access).data(graphql::request_loader(db, access));
+async fn execute(context: Context<'_>, batch: BatchRequest) -> HttpResponse {
     let response = match batch {
-        BatchRequest::Single(request) => {
-            let query = request.query.clone();
-            let mut response = schema.execute(prepare(request)).await;
-            guard::assign_codes(&query, limits, &mut response);
-            BatchResponse::Single(response)
-        }
+        BatchRequest::Single(request) => BatchResponse::Single(context.run(request).await),
         BatchRequest::Batch(requests) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in requests {
-                let query = request.query.clone();
-                let mut response = schema.execute(prepare(request)).await;
-                guard::assign_codes(&query, limits, &mut response);
-                responses.push(response);
+                responses.push(context.run(request).await);
             }
             BatchResponse::Batch(responses)
         }
@@ -53,6 +93,7 @@ pub async fn post(
     schema: web::Data<AppSchema>,
     db: web::Data<DatabaseConnection>,
     limits: web::Data<Limits>,
+    verifier: web::Data<Verifier>,
     request: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -74,7 +115,7 @@ pub async fn post(
             Err(error) => return error_response(ApiError::BadRequest(error.to_string())),
         }
     };
-    execute(&schema, &db, &limits, batch).await
+    execute(Context::new(&schema, &db, &limits, &verifier, &request), batch).await
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`.
@@ -82,12 +123,20 @@ pub async fn get(
     schema: web::Data<AppSchema>,
     db: web::Data<DatabaseConnection>,
     limits: web::Data<Limits>,
+    verifier: web::Data<Verifier>,
     request: HttpRequest,
 ) -> HttpResponse {
-    match async_graphql::http::parse_query_string(request.query_string()) {
-        Ok(query) => execute(&schema, &db, &limits, BatchRequest::Single(query)).await,
-        Err(error) => error_response(ApiError::BadRequest(error.to_string())),
+    let mut query = match async_graphql::http::parse_query_string(request.query_string()) {
+        Ok(query) => query,
+        Err(error) => return error_response(ApiError::BadRequest(error.to_string())),
+    };
+    // GET must not change anything (caches and prefetchers replay it): mutations need POST.
+    if let Ok(document) = query.parsed_query()
+        && document.operations.iter().any(|(_, operation)| operation.node.ty == OperationType::Mutation)
+    {
+        return error_response(ApiError::MutationOverGet);
     }
+    execute(Context::new(&schema, &db, &limits, &verifier, &request), BatchRequest::Single(query)).await
 }
 
 /// `GET /graphiql`: the in-browser IDE.

@@ -1,5 +1,7 @@
 //! Commissions and their members.
 
+pub mod write;
+
 use entity::{commission, commission_member, organisation};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter, QueryOrder,

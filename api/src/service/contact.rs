@@ -1,5 +1,7 @@
 //! Media contacts.
 
+pub mod write;
+
 use entity::contact;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
 use uuid::Uuid;

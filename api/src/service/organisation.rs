@@ -1,5 +1,7 @@
 //! Organisations, their departments and their seats on commissions.
 
+pub mod write;
+
 use entity::{commission_member, organisation};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QueryResult, QuerySelect,
@@ -24,7 +26,7 @@ pub struct Filter {
 /// An organisation's columns under fixed aliases, for statements that join it beside another
 /// record: sea-orm's own prefixes build every column name with `format!` for every row, which cost
 /// a tenth of a nested request.
-const JOINED: [(organisation::Column, &str); 12] = [
+const JOINED: [(organisation::Column, &str); 13] = [
     (organisation::Column::Id, "org_id"),
     (organisation::Column::PublicId, "org_public_id"),
     (organisation::Column::Slug, "org_slug"),
@@ -37,6 +39,7 @@ const JOINED: [(organisation::Column, &str); 12] = [
     (organisation::Column::Description, "org_description"),
     (organisation::Column::CreatedAt, "org_created_at"),
     (organisation::Column::UpdatedAt, "org_updated_at"),
+    (organisation::Column::Version, "org_version"),
 ];
 
 /// Adds the joined organisation's columns to `select` under `JOINED`'s aliases.
@@ -63,6 +66,7 @@ pub fn joined(row: &QueryResult) -> Result<Option<organisation::Model>, DbErr> {
         description: row.try_get("", "org_description")?,
         created_at: row.try_get("", "org_created_at")?,
         updated_at: row.try_get("", "org_updated_at")?,
+        version: row.try_get("", "org_version")?,
     }))
 }
 

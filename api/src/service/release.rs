@@ -1,4 +1,9 @@
-//! Releases: lookups, filtered lists, and the batched relation loads the API's loaders use.
+//! Releases: lookups, filtered lists, and the batched relation loads the API's loaders use; writes,
+//! the workflow and revisions in their own modules.
+
+pub mod revision;
+pub mod workflow;
+pub mod write;
 
 use chrono::{DateTime, Utc};
 use entity::{

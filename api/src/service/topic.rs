@@ -1,11 +1,22 @@
-//! Topics.
+//! Topics: lookups, lists and writes.
 
+use chrono::Utc;
 use entity::topic;
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, Select};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, Select,
+};
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{NameOrder, Page};
-use crate::error::ApiError;
+use super::{
+    NameOrder, Page,
+    write::{self, Author, required},
+};
+use crate::{
+    error::{ApiError, FieldErrors},
+    validate,
+};
 
 /// Which topics a list returns.
 #[derive(Clone, Debug, Default)]
@@ -47,3 +58,95 @@ fn filtered(filter: &Filter) -> Select<topic::Entity> {
     }
     topic::Entity::find().filter(condition)
 }
+
+/// A topic's fields as a write gives them; `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct Patch {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+}
+
+/// What the audit log records of a topic.
+pub fn snapshot(topic: &topic::Model) -> Value {
+    json!({ "id": topic.public_id, "slug": topic.slug, "name": topic.name, "version": topic.version })
+}
+
+fn validate(patch: &Patch, creating: bool) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    required(&mut errors, creating, [("slug", patch.slug.is_some()), ("name", patch.name.is_some())]);
+    if let Some(slug) = &patch.slug {
+        errors.check("slug", validate::slug(slug));
+    }
+    if let Some(name) = &patch.name {
+        errors.check("name", validate::text(name, 200));
+    }
+    errors.finish()
+}
+
+/// Creates a topic.
+pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -> Result<topic::Model, ApiError> {
+    validate(&patch, true)?;
+    let txn = write::begin(db).await?;
+    let now = Utc::now();
+    let row = topic::ActiveModel {
+        public_id: Set(Uuid::now_v7()),
+        slug: Set(patch.slug.unwrap_or_default()),
+        name: Set(patch.name.unwrap_or_default()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        version: Set(1),
+        ..Default::default()
+    };
+    let created = row.insert(&txn).await?;
+    write::audit(&txn, author, "Topic", created.public_id, "create", None, Some(&snapshot(&created))).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes the fields `patch` gives, if the topic is still at `expected` (when given).
+pub async fn update(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+    patch: Patch,
+) -> Result<topic::Model, ApiError> {
+    validate(&patch, false)?;
+    let txn = write::begin(db).await?;
+    let before =
+        write::locked(&txn, topic::Entity::find().filter(topic::Column::PublicId.eq(public_id)), "Topic", public_id)
+            .await?;
+    write::check_version("Topic", before.version, expected)?;
+    let mut changes = topic::ActiveModel { ..Default::default() };
+    if let Some(slug) = patch.slug {
+        changes.slug = Set(slug);
+    }
+    if let Some(name) = patch.name {
+        changes.name = Set(name);
+    }
+    write::update_versioned(&txn, changes, COLUMNS, before.id, before.version, "Topic").await?;
+    let after = get(&txn, public_id).await?;
+    write::audit(&txn, author, "Topic", public_id, "update", Some(&snapshot(&before)), Some(&snapshot(&after))).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// Deletes a topic (releases filed under it simply lose it).
+pub async fn delete(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+) -> Result<topic::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let before =
+        write::locked(&txn, topic::Entity::find().filter(topic::Column::PublicId.eq(public_id)), "Topic", public_id)
+            .await?;
+    write::check_version("Topic", before.version, expected)?;
+    topic::Entity::delete_by_id(before.id).exec(&txn).await?;
+    write::audit(&txn, author, "Topic", public_id, "delete", Some(&snapshot(&before)), None).await?;
+    txn.commit().await?;
+    Ok(before)
+}
+
+const COLUMNS: [topic::Column; 3] = [topic::Column::Id, topic::Column::Version, topic::Column::UpdatedAt];

@@ -1,0 +1,62 @@
+//! Topic mutations.
+
+use async_graphql::{Context, ID, InputObject, Object};
+
+use super::{author, fail, id_of};
+use crate::{
+    auth::policy::Operation,
+    error::GqlResult,
+    graphql::{db, node::Kind, topic::Topic},
+    service::topic::{self, Patch},
+};
+
+/// A new topic.
+#[derive(InputObject)]
+pub struct CreateTopicInput {
+    /// URL slug: lower-case letters, digits and hyphens; unique.
+    slug: String,
+    /// Display name.
+    name: String,
+}
+
+/// Changes to a topic; fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateTopicInput {
+    slug: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Default)]
+pub struct TopicMutation;
+
+#[Object]
+impl TopicMutation {
+    /// Creates a topic (editor, admin).
+    async fn create_topic(&self, ctx: &Context<'_>, input: CreateTopicInput) -> GqlResult<Topic> {
+        let author = author(ctx, Operation::Create)?;
+        let patch = Patch { slug: Some(input.slug), name: Some(input.name) };
+        topic::create(db(ctx)?, author, patch).await.map(Topic).map_err(|error| fail(ctx, error))
+    }
+
+    /// Changes a topic (editor, admin). With `expectedVersion`, refused (CONFLICT) if the topic
+    /// has changed since that version.
+    async fn update_topic(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: Option<i32>,
+        input: UpdateTopicInput,
+    ) -> GqlResult<Topic> {
+        let author = author(ctx, Operation::Update)?;
+        let id = id_of("id", &id, Kind::Topic)?;
+        let patch = Patch { slug: input.slug, name: input.name };
+        topic::update(db(ctx)?, author, id, expected_version, patch).await.map(Topic).map_err(|error| fail(ctx, error))
+    }
+
+    /// Deletes a topic (admin); releases filed under it lose it. Returns the topic as it was.
+    async fn delete_topic(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> GqlResult<Topic> {
+        let author = author(ctx, Operation::Delete)?;
+        let id = id_of("id", &id, Kind::Topic)?;
+        topic::delete(db(ctx)?, author, id, expected_version).await.map(Topic).map_err(|error| fail(ctx, error))
+    }
+}

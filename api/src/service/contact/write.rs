@@ -1,0 +1,169 @@
+//! Creating, changing and deleting media contacts.
+
+use chrono::Utc;
+use entity::{contact, organisation};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, FieldErrors},
+    service::{
+        organisation::write::TARGET as ORGANISATION,
+        write::{self, Author, Key, Target, required},
+    },
+    validate,
+};
+
+/// A contact's fields as a write gives them: `None` leaves a field as it is, `Some(None)`
+/// clears an optional one.
+#[derive(Clone, Debug, Default)]
+pub struct Patch {
+    pub name: Option<String>,
+    pub job_title: Option<Option<String>>,
+    pub organisation: Option<Option<Key>>,
+    pub office: Option<Option<String>>,
+    pub email: Option<Option<String>>,
+    pub phones: Option<Vec<String>>,
+    pub country: Option<Option<String>>,
+    pub public: Option<bool>,
+}
+
+/// Where contact references point (contacts have no slug: by public id only).
+pub const TARGET: Target<contact::Entity> =
+    Target { entity: "Contact", id: contact::Column::Id, public_id: contact::Column::PublicId, slug: None };
+
+const COLUMNS: [contact::Column; 3] = [contact::Column::Id, contact::Column::Version, contact::Column::UpdatedAt];
+
+/// What the audit log records of a contact (the organisation by slug).
+pub fn snapshot(contact: &contact::Model, organisation: Option<&str>) -> Value {
+    json!({
+        "id": contact.public_id,
+        "name": contact.name,
+        "jobTitle": contact.job_title,
+        "organisation": organisation,
+        "office": contact.office,
+        "email": contact.email,
+        "phones": contact.phones.0,
+        "country": contact.country,
+        "public": contact.is_public,
+        "version": contact.version,
+    })
+}
+
+async fn snapshot_of(txn: &DatabaseTransaction, contact: &contact::Model) -> Result<Value, ApiError> {
+    let organisation = match contact.organisation_id {
+        Some(id) => {
+            organisation::Entity::find_by_id(id)
+                .select_only()
+                .column(organisation::Column::Slug)
+                .into_tuple::<String>()
+                .one(txn)
+                .await?
+        }
+        None => None,
+    };
+    Ok(snapshot(contact, organisation.as_deref()))
+}
+
+async fn changes(txn: &DatabaseTransaction, patch: Patch, creating: bool) -> Result<contact::ActiveModel, ApiError> {
+    let mut errors = FieldErrors::default();
+    required(&mut errors, creating, [("name", patch.name.is_some())]);
+    let mut row = contact::ActiveModel { ..Default::default() };
+    if let Some(name) = patch.name {
+        errors.check("name", validate::text(&name, 255));
+        row.name = Set(name);
+    }
+    row.job_title = write::optional(&mut errors, "jobTitle", patch.job_title, |text| validate::text(text, 255));
+    row.office = write::optional(&mut errors, "office", patch.office, |text| validate::text(text, 255));
+    row.email = write::optional(&mut errors, "email", patch.email, validate::email);
+    if let Some(phones) = patch.phones {
+        for (index, phone) in phones.iter().enumerate() {
+            errors.check(format!("phones[{index}]"), validate::text(phone, 100));
+        }
+        if phones.len() > 20 {
+            errors.add("phones", "at most 20 phone numbers");
+        }
+        row.phones = Set(contact::Phones(phones));
+    }
+    row.country = write::optional_country(&mut errors, "country", patch.country);
+    if let Some(public) = patch.public {
+        row.is_public = Set(public);
+    }
+    if let Some(organisation) = patch.organisation {
+        let id = match &organisation {
+            Some(key) => write::resolve(txn, &ORGANISATION, &[("organisation".into(), key)], &mut errors).await?[0],
+            None => None,
+        };
+        row.organisation_id = Set(id);
+    }
+    errors.finish()?;
+    Ok(row)
+}
+
+fn find(public_id: Uuid) -> sea_orm::Select<contact::Entity> {
+    contact::Entity::find().filter(contact::Column::PublicId.eq(public_id))
+}
+
+/// Creates a contact (public unless `patch` says otherwise).
+pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -> Result<contact::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let mut row = changes(&txn, patch, true).await?;
+    let now = Utc::now();
+    row.public_id = Set(Uuid::now_v7());
+    if row.is_public.is_not_set() {
+        row.is_public = Set(true);
+    }
+    if row.phones.is_not_set() {
+        row.phones = Set(contact::Phones::default());
+    }
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    row.version = Set(1);
+    let created = row.insert(&txn).await?;
+    let after = snapshot_of(&txn, &created).await?;
+    write::audit(&txn, author, "Contact", created.public_id, "create", None, Some(&after)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes the fields `patch` gives, if the contact is still at `expected` (when given).
+pub async fn update(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+    patch: Patch,
+) -> Result<contact::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let current = write::locked(&txn, find(public_id), "Contact", public_id).await?;
+    write::check_version("Contact", current.version, expected)?;
+    let before = snapshot_of(&txn, &current).await?;
+    let row = changes(&txn, patch, false).await?;
+    write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Contact").await?;
+    let updated = write::locked(&txn, find(public_id), "Contact", public_id).await?;
+    let after = snapshot_of(&txn, &updated).await?;
+    write::audit(&txn, author, "Contact", public_id, "update", Some(&before), Some(&after)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes a contact (releases that listed it simply lose it).
+pub async fn delete(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+) -> Result<contact::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let current = write::locked(&txn, find(public_id), "Contact", public_id).await?;
+    write::check_version("Contact", current.version, expected)?;
+    let before = snapshot_of(&txn, &current).await?;
+    contact::Entity::delete_by_id(current.id).exec(&txn).await?;
+    write::audit(&txn, author, "Contact", public_id, "delete", Some(&before), None).await?;
+    txn.commit().await?;
+    Ok(current)
+}

@@ -1,0 +1,206 @@
+//! Creating, changing and deleting organisations.
+
+use chrono::Utc;
+use entity::organisation::{self, Kind};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, FieldErrors},
+    service::write::{self, Author, Key, Target, required},
+    validate,
+};
+
+/// An organisation's fields as a write gives them: `None` leaves a field as it is, `Some(None)`
+/// clears an optional one.
+#[derive(Clone, Debug, Default)]
+pub struct Patch {
+    pub slug: Option<String>,
+    pub name: Option<String>,
+    pub acronym: Option<Option<String>>,
+    pub kind: Option<Kind>,
+    pub country: Option<Option<String>>,
+    pub parent: Option<Option<Key>>,
+    pub website: Option<Option<String>>,
+    pub description: Option<Option<String>>,
+}
+
+/// Where organisation references point.
+pub const TARGET: Target<organisation::Entity> = Target {
+    entity: "Organisation",
+    id: organisation::Column::Id,
+    public_id: organisation::Column::PublicId,
+    slug: Some(organisation::Column::Slug),
+};
+
+const COLUMNS: [organisation::Column; 3] =
+    [organisation::Column::Id, organisation::Column::Version, organisation::Column::UpdatedAt];
+
+/// What the audit log records of an organisation (the parent by slug).
+pub fn snapshot(organisation: &organisation::Model, parent: Option<&str>) -> Value {
+    json!({
+        "id": organisation.public_id,
+        "slug": organisation.slug,
+        "name": organisation.name,
+        "acronym": organisation.acronym,
+        "kind": organisation.kind,
+        "country": organisation.country,
+        "parent": parent,
+        "website": organisation.website,
+        "description": organisation.description,
+        "version": organisation.version,
+    })
+}
+
+async fn snapshot_of(txn: &DatabaseTransaction, organisation: &organisation::Model) -> Result<Value, ApiError> {
+    let parent = match organisation.parent_id {
+        Some(id) => {
+            organisation::Entity::find_by_id(id)
+                .select_only()
+                .column(organisation::Column::Slug)
+                .into_tuple::<String>()
+                .one(txn)
+                .await?
+        }
+        None => None,
+    };
+    Ok(snapshot(organisation, parent.as_deref()))
+}
+
+/// The checked changes of `patch`, its parent resolved; every invalid field is reported.
+async fn changes(
+    txn: &DatabaseTransaction,
+    patch: Patch,
+    current: Option<&organisation::Model>,
+) -> Result<organisation::ActiveModel, ApiError> {
+    let mut errors = FieldErrors::default();
+    required(
+        &mut errors,
+        current.is_none(),
+        [("slug", patch.slug.is_some()), ("name", patch.name.is_some()), ("kind", patch.kind.is_some())],
+    );
+    let mut row = organisation::ActiveModel { ..Default::default() };
+    if let Some(slug) = patch.slug {
+        errors.check("slug", validate::slug(&slug));
+        row.slug = Set(slug);
+    }
+    if let Some(name) = patch.name {
+        errors.check("name", validate::text(&name, 255));
+        row.name = Set(name);
+    }
+    row.acronym = write::optional(&mut errors, "acronym", patch.acronym, |text| validate::text(text, 50));
+    if let Some(kind) = patch.kind {
+        row.kind = Set(kind);
+    }
+    row.country = write::optional_country(&mut errors, "country", patch.country);
+    row.website = write::optional(&mut errors, "website", patch.website, validate::web_url);
+    row.description = write::optional(&mut errors, "description", patch.description, validate::long_text);
+    if let Some(parent) = patch.parent {
+        let parent_id = match &parent {
+            Some(key) => write::resolve(txn, &TARGET, &[("parent".into(), key)], &mut errors).await?[0],
+            None => None,
+        };
+        if let (Some(parent_id), Some(current)) = (parent_id, current)
+            && descends_from(txn, parent_id, current.id).await?
+        {
+            errors.add("parent", "an organisation cannot be inside itself or one of its own departments");
+        }
+        row.parent_id = Set(parent_id);
+    }
+    errors.finish()?;
+    Ok(row)
+}
+
+/// Whether `organisation` is `ancestor` or lies beneath it (one statement per level; parents
+/// nest a few levels at most).
+async fn descends_from(txn: &DatabaseTransaction, mut organisation: i32, ancestor: i32) -> Result<bool, ApiError> {
+    for _ in 0..64 {
+        if organisation == ancestor {
+            return Ok(true);
+        }
+        let parent: Option<Option<i32>> = organisation::Entity::find_by_id(organisation)
+            .select_only()
+            .column(organisation::Column::ParentId)
+            .into_tuple()
+            .one(txn)
+            .await?;
+        match parent.flatten() {
+            Some(parent) => organisation = parent,
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+fn find(public_id: Uuid) -> sea_orm::Select<organisation::Entity> {
+    organisation::Entity::find().filter(organisation::Column::PublicId.eq(public_id))
+}
+
+/// Creates an organisation.
+pub async fn create(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    patch: Patch,
+) -> Result<organisation::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let mut row = changes(&txn, patch, None).await?;
+    let now = Utc::now();
+    row.public_id = Set(Uuid::now_v7());
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    row.version = Set(1);
+    let created = row.insert(&txn).await?;
+    let after = snapshot_of(&txn, &created).await?;
+    write::audit(&txn, author, "Organisation", created.public_id, "create", None, Some(&after)).await?;
+    txn.commit().await?;
+    Ok(created)
+}
+
+/// Changes the fields `patch` gives, if the organisation is still at `expected` (when given).
+pub async fn update(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+    patch: Patch,
+) -> Result<organisation::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let current = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
+    write::check_version("Organisation", current.version, expected)?;
+    let before = snapshot_of(&txn, &current).await?;
+    let row = changes(&txn, patch, Some(&current)).await?;
+    write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Organisation").await?;
+    let updated = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
+    let after = snapshot_of(&txn, &updated).await?;
+    write::audit(&txn, author, "Organisation", public_id, "update", Some(&before), Some(&after)).await?;
+    txn.commit().await?;
+    Ok(updated)
+}
+
+/// Deletes an organisation. Its departments lose their parent and its contacts their
+/// organisation; one that heads or sits on a commission is refused (CONFLICT) until it is removed.
+pub async fn delete(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+) -> Result<organisation::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let current = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
+    write::check_version("Organisation", current.version, expected)?;
+    let before = snapshot_of(&txn, &current).await?;
+    organisation::Entity::delete_by_id(current.id).exec(&txn).await.map_err(|error| match ApiError::from(error) {
+        ApiError::Conflict(_) => ApiError::Conflict(format!(
+            "organisation `{}` still heads or sits on a commission; remove it there first",
+            current.slug
+        )),
+        other => other,
+    })?;
+    write::audit(&txn, author, "Organisation", public_id, "delete", Some(&before), None).await?;
+    txn.commit().await?;
+    Ok(current)
+}

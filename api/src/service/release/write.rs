@@ -1,0 +1,376 @@
+//! Creating, changing and deleting releases, with their relations and translations. Every write
+//! leaves a revision (the release as it stands after it) and an audit record.
+
+use chrono::Utc;
+use entity::{
+    commission, contact, organisation, release, release_commission, release_contact, release_organisation,
+    release_revision, release_topic, topic,
+};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{
+    error::{ApiError, FieldErrors},
+    service::{
+        bulk,
+        commission::write::TARGET as COMMISSION,
+        contact::write::TARGET as CONTACT,
+        organisation::write::TARGET as ORGANISATION,
+        write::{self, Author, Key, Target, required},
+    },
+    validate,
+};
+
+/// A release's fields and relations as a write gives them: `None` leaves a field as it is,
+/// `Some(None)` clears an optional one, and a list replaces the whole relation.
+#[derive(Clone, Debug, Default)]
+pub struct Patch {
+    pub language: Option<String>,
+    pub slug: Option<String>,
+    pub title: Option<String>,
+    pub summary: Option<Option<String>>,
+    pub body: Option<String>,
+    pub dateline_city: Option<Option<String>>,
+    pub dateline_country: Option<Option<String>>,
+    /// Join the translation group of this release (`Some(None)`: leave the group).
+    pub translation_of: Option<Option<Key>>,
+    pub topics: Option<Vec<Key>>,
+    pub commissions: Option<Vec<Key>>,
+    pub organisations: Option<Vec<(Key, release_organisation::Role)>>,
+    /// In order of appearance.
+    pub contacts: Option<Vec<Key>>,
+}
+
+/// Where release references point (by public id).
+pub const TARGET: Target<release::Entity> =
+    Target { entity: "Release", id: release::Column::Id, public_id: release::Column::PublicId, slug: None };
+
+const TOPIC: Target<topic::Entity> = Target {
+    entity: "Topic",
+    id: topic::Column::Id,
+    public_id: topic::Column::PublicId,
+    slug: Some(topic::Column::Slug),
+};
+
+pub(super) const COLUMNS: [release::Column; 3] =
+    [release::Column::Id, release::Column::Version, release::Column::UpdatedAt];
+
+pub(super) fn find(public_id: Uuid) -> sea_orm::Select<release::Entity> {
+    release::Entity::find().filter(release::Column::PublicId.eq(public_id))
+}
+
+/// A release as revisions and the audit log keep it: its fields, and its relations by natural
+/// key (contacts, which have none, by public id).
+pub(super) async fn snapshot(txn: &DatabaseTransaction, release: &release::Model) -> Result<Value, ApiError> {
+    let topics: Vec<String> = release_topic::Entity::find()
+        .select_only()
+        .column(topic::Column::Slug)
+        .join(JoinType::InnerJoin, release_topic::Relation::Topic.def())
+        .filter(release_topic::Column::ReleaseId.eq(release.id))
+        .order_by_asc(topic::Column::Slug)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let commissions: Vec<String> = release_commission::Entity::find()
+        .select_only()
+        .column(commission::Column::Slug)
+        .join(JoinType::InnerJoin, release_commission::Relation::Commission.def())
+        .filter(release_commission::Column::ReleaseId.eq(release.id))
+        .order_by_asc(commission::Column::Slug)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let organisations: Vec<(String, release_organisation::Role)> = release_organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Slug)
+        .column(release_organisation::Column::Role)
+        .join(JoinType::InnerJoin, release_organisation::Relation::Organisation.def())
+        .filter(release_organisation::Column::ReleaseId.eq(release.id))
+        .order_by_asc(organisation::Column::Slug)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let contacts: Vec<Uuid> = release_contact::Entity::find()
+        .select_only()
+        .column(contact::Column::PublicId)
+        .join(JoinType::InnerJoin, release_contact::Relation::Contact.def())
+        .filter(release_contact::Column::ReleaseId.eq(release.id))
+        .order_by_asc(release_contact::Column::Position)
+        .into_tuple()
+        .all(txn)
+        .await?;
+    let organisations: Vec<Value> =
+        organisations.into_iter().map(|(slug, role)| json!({ "organisation": slug, "role": role })).collect();
+    Ok(json!({
+        "id": release.public_id,
+        "language": release.language,
+        "slug": release.slug,
+        "title": release.title,
+        "summary": release.summary,
+        "body": release.body,
+        "datelineCity": release.dateline_city,
+        "datelineCountry": release.dateline_country,
+        "translationGroup": release.translation_group,
+        "status": release.status,
+        "publishedAt": release.published_at,
+        "topics": topics,
+        "commissions": commissions,
+        "organisations": organisations,
+        "contacts": contacts,
+        "version": release.version,
+    }))
+}
+
+/// The relations of a patch, resolved to internal keys (`None`: not given, left as they are).
+#[derive(Default)]
+struct Relations {
+    topics: Option<Vec<i32>>,
+    commissions: Option<Vec<i32>>,
+    organisations: Option<Vec<(i32, release_organisation::Role)>>,
+    contacts: Option<Vec<i32>>,
+    /// `Some(Some(id))`: join the group of release `id`; `Some(None)`: leave the group.
+    translation_of: Option<Option<i32>>,
+}
+
+async fn resolve_list<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    target: &Target<E>,
+    field: &str,
+    keys: Option<&Vec<Key>>,
+    errors: &mut FieldErrors,
+) -> Result<Option<Vec<i32>>, ApiError> {
+    let Some(keys) = keys else { return Ok(None) };
+    write::no_duplicates(errors, field, keys);
+    let references: Vec<(String, &Key)> =
+        keys.iter().enumerate().map(|(index, key)| (format!("{field}[{index}]"), key)).collect();
+    Ok(Some(write::resolve(txn, target, &references, errors).await?.into_iter().flatten().collect()))
+}
+
+/// The checked column changes and resolved relations of `patch`; every invalid field is reported.
+async fn changes(
+    txn: &DatabaseTransaction,
+    patch: &Patch,
+    current: Option<&release::Model>,
+) -> Result<(release::ActiveModel, Relations), ApiError> {
+    let mut errors = FieldErrors::default();
+    required(
+        &mut errors,
+        current.is_none(),
+        [("language", patch.language.is_some()), ("slug", patch.slug.is_some()), ("title", patch.title.is_some())],
+    );
+    let mut row = release::ActiveModel { ..Default::default() };
+    if let Some(language) = &patch.language {
+        match validate::language_tag(language) {
+            Ok(language) => row.language = Set(language),
+            Err(message) => errors.add("language", message),
+        }
+    }
+    if let Some(slug) = &patch.slug {
+        errors.check("slug", validate::slug(slug));
+        row.slug = Set(slug.clone());
+    }
+    if let Some(title) = &patch.title {
+        errors.check("title", validate::text(title, 500));
+        row.title = Set(title.clone());
+    }
+    row.summary = write::optional(&mut errors, "summary", patch.summary.clone(), validate::long_text);
+    if let Some(body) = &patch.body {
+        errors.check("body", validate::long_text(body));
+        row.body = Set(body.clone());
+    }
+    row.dateline_city =
+        write::optional(&mut errors, "datelineCity", patch.dateline_city.clone(), |text| validate::text(text, 255));
+    row.dateline_country = write::optional_country(&mut errors, "datelineCountry", patch.dateline_country.clone());
+
+    let mut relations = Relations {
+        topics: resolve_list(txn, &TOPIC, "topics", patch.topics.as_ref(), &mut errors).await?,
+        commissions: resolve_list(txn, &COMMISSION, "commissions", patch.commissions.as_ref(), &mut errors).await?,
+        contacts: resolve_list(txn, &CONTACT, "contacts", patch.contacts.as_ref(), &mut errors).await?,
+        ..Relations::default()
+    };
+    if let Some(organisations) = &patch.organisations {
+        let keys: Vec<Key> = organisations.iter().map(|(key, _)| key.clone()).collect();
+        let references: Vec<(String, &Key)> =
+            keys.iter().enumerate().map(|(index, key)| (format!("organisations[{index}].organisation"), key)).collect();
+        write::no_duplicates(&mut errors, "organisations", &keys);
+        let ids = write::resolve(txn, &ORGANISATION, &references, &mut errors).await?;
+        relations.organisations =
+            Some(ids.into_iter().zip(organisations).filter_map(|(id, (_, role))| id.map(|id| (id, *role))).collect());
+    }
+    if let Some(translation_of) = &patch.translation_of {
+        relations.translation_of = Some(match translation_of {
+            Some(key) => {
+                let id = write::resolve(txn, &TARGET, &[("translationOf".into(), key)], &mut errors).await?[0];
+                if id.is_some() && id == current.map(|release| release.id) {
+                    errors.add("translationOf", "a release cannot be a translation of itself");
+                }
+                id
+            }
+            None => None,
+        });
+    }
+    errors.finish()?;
+    Ok((row, relations))
+}
+
+/// Replaces the relations `relations` gives, and joins or leaves a translation group.
+async fn apply_relations(txn: &DatabaseTransaction, release_id: i32, relations: Relations) -> Result<(), ApiError> {
+    if let Some(topics) = relations.topics {
+        release_topic::Entity::delete_many().filter(release_topic::Column::ReleaseId.eq(release_id)).exec(txn).await?;
+        let rows = topics
+            .into_iter()
+            .map(|topic_id| release_topic::ActiveModel { release_id: Set(release_id), topic_id: Set(topic_id) });
+        bulk::insert_all(txn, rows.collect()).await?;
+    }
+    if let Some(commissions) = relations.commissions {
+        release_commission::Entity::delete_many()
+            .filter(release_commission::Column::ReleaseId.eq(release_id))
+            .exec(txn)
+            .await?;
+        let rows = commissions.into_iter().map(|commission_id| release_commission::ActiveModel {
+            release_id: Set(release_id),
+            commission_id: Set(commission_id),
+        });
+        bulk::insert_all(txn, rows.collect()).await?;
+    }
+    if let Some(organisations) = relations.organisations {
+        release_organisation::Entity::delete_many()
+            .filter(release_organisation::Column::ReleaseId.eq(release_id))
+            .exec(txn)
+            .await?;
+        let rows = organisations.into_iter().map(|(organisation_id, role)| release_organisation::ActiveModel {
+            release_id: Set(release_id),
+            organisation_id: Set(organisation_id),
+            role: Set(role),
+        });
+        bulk::insert_all(txn, rows.collect()).await?;
+    }
+    if let Some(contacts) = relations.contacts {
+        release_contact::Entity::delete_many()
+            .filter(release_contact::Column::ReleaseId.eq(release_id))
+            .exec(txn)
+            .await?;
+        let rows = contacts.into_iter().zip(0..).map(|(contact_id, position)| release_contact::ActiveModel {
+            release_id: Set(release_id),
+            contact_id: Set(contact_id),
+            position: Set(position),
+        });
+        bulk::insert_all(txn, rows.collect()).await?;
+    }
+    if let Some(translation_of) = relations.translation_of {
+        let group = match translation_of {
+            Some(other) => Some(translation_group(txn, other).await?),
+            None => None,
+        };
+        release::Entity::update_many()
+            .col_expr(release::Column::TranslationGroup, sea_orm::sea_query::Expr::value(group))
+            .filter(release::Column::Id.eq(release_id))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The translation group of release `id`, created (and given to it) if it has none yet.
+async fn translation_group(txn: &DatabaseTransaction, id: i32) -> Result<Uuid, ApiError> {
+    let group: Option<Option<Uuid>> = release::Entity::find_by_id(id)
+        .select_only()
+        .column(release::Column::TranslationGroup)
+        .into_tuple()
+        .one(txn)
+        .await?;
+    if let Some(Some(group)) = group {
+        return Ok(group);
+    }
+    let group = Uuid::now_v7();
+    release::Entity::update_many()
+        .col_expr(release::Column::TranslationGroup, sea_orm::sea_query::Expr::value(Some(group)))
+        .filter(release::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(group)
+}
+
+/// Re-reads the release after a write, keeps its revision, records the write and commits.
+pub(super) async fn finish(
+    txn: DatabaseTransaction,
+    author: Author<'_>,
+    public_id: Uuid,
+    operation: &str,
+    before: Option<Value>,
+) -> Result<release::Model, ApiError> {
+    let release = write::locked(&txn, find(public_id), "Release", public_id).await?;
+    let after = snapshot(&txn, &release).await?;
+    let revision = release_revision::ActiveModel {
+        release_id: Set(release.id),
+        version: Set(release.version),
+        snapshot: Set(after.clone()),
+        actor: Set(author.principal.subject.chars().take(200).collect()),
+        created_at: Set(release.updated_at),
+        ..Default::default()
+    };
+    release_revision::Entity::insert(revision).exec_without_returning(&txn).await?;
+    write::audit(&txn, author, "Release", public_id, operation, before.as_ref(), Some(&after)).await?;
+    txn.commit().await?;
+    Ok(release)
+}
+
+/// Creates a release, as a draft.
+pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -> Result<release::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let (mut row, relations) = changes(&txn, &patch, None).await?;
+    let now = Utc::now();
+    let public_id = Uuid::now_v7();
+    row.public_id = Set(public_id);
+    if row.body.is_not_set() {
+        row.body = Set(String::new());
+    }
+    row.status = Set(release::Status::Draft);
+    row.created_at = Set(now);
+    row.updated_at = Set(now);
+    row.version = Set(1);
+    let created = row.insert(&txn).await?;
+    apply_relations(&txn, created.id, relations).await?;
+    finish(txn, author, public_id, "create", None).await
+}
+
+/// Changes the fields and relations `patch` gives, if the release is still at `expected` (when
+/// given). `operation` names the write in the audit log (`update`, or `restore`).
+pub async fn update(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+    patch: Patch,
+    operation: &str,
+) -> Result<release::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let current = write::locked(&txn, find(public_id), "Release", public_id).await?;
+    write::check_version("Release", current.version, expected)?;
+    let before = snapshot(&txn, &current).await?;
+    let (row, relations) = changes(&txn, &patch, Some(&current)).await?;
+    write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Release").await?;
+    apply_relations(&txn, current.id, relations).await?;
+    finish(txn, author, public_id, operation, Some(before)).await
+}
+
+/// Deletes a release with its relations and revisions; the audit log keeps its last state.
+pub async fn delete(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+) -> Result<release::Model, ApiError> {
+    let txn = write::begin(db).await?;
+    let current = write::locked(&txn, find(public_id), "Release", public_id).await?;
+    write::check_version("Release", current.version, expected)?;
+    let before = snapshot(&txn, &current).await?;
+    release::Entity::delete_by_id(current.id).exec(&txn).await?;
+    write::audit(&txn, author, "Release", public_id, "delete", Some(&before), None).await?;
+    txn.commit().await?;
+    Ok(current)
+}

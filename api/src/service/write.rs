@@ -1,0 +1,327 @@
+//! What every write shares: one transaction per write (writers queue rather than fail), the row
+//! lock and version check that make lost updates impossible, references by key, and the audit
+//! record with the changed fields before and after.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use entity::audit_event;
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::{self, Set},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+    Select, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sea_query::{Expr, ExprTrait},
+};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::{
+    auth::role::Principal,
+    error::{ApiError, FieldErrors},
+    validate,
+};
+
+/// Who writes, as the audit log and the revisions record it.
+#[derive(Clone, Copy, Debug)]
+pub struct Author<'a> {
+    pub principal: &'a Principal,
+    /// The request's id (`x-request-id`), to find the write in the server's logs.
+    pub request_id: Option<&'a str>,
+}
+
+/// Starts a write. On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`):
+/// a deferred one that reads first and writes later fails outright when another writer got there
+/// in between, whereas waiting for the lock goes through the busy timeout and succeeds.
+pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ApiError> {
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    Ok(db.begin_with_options(options).await?)
+}
+
+/// A reference to another record in an input: by public id (GraphQL) or by natural key (imports).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    PublicId(Uuid),
+    Slug(String),
+    /// Not a usable reference; the text says why (e.g. a global id of the wrong type).
+    Invalid(String),
+}
+
+impl std::fmt::Display for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::PublicId(id) => write!(f, "{id}"),
+            Self::Slug(slug) => write!(f, "{slug}"),
+            Self::Invalid(why) => f.write_str(why),
+        }
+    }
+}
+
+/// Where references of one kind point: the entity's name (for messages) and its key columns.
+pub struct Target<E: EntityTrait> {
+    pub entity: &'static str,
+    pub id: E::Column,
+    pub public_id: E::Column,
+    /// The natural key, for entities that have one.
+    pub slug: Option<E::Column>,
+}
+
+/// The internal keys of `references` (each with its field path), in order: `None` where a
+/// reference is invalid or names no record, with the error recorded in `errors`. Two statements
+/// at most, whatever the number of references.
+pub async fn resolve<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    target: &Target<E>,
+    references: &[(String, &Key)],
+    errors: &mut FieldErrors,
+) -> Result<Vec<Option<i32>>, ApiError> {
+    let public_ids: Vec<Uuid> =
+        references.iter().filter_map(|(_, key)| if let Key::PublicId(id) = key { Some(*id) } else { None }).collect();
+    let slugs: Vec<String> = references
+        .iter()
+        .filter_map(|(_, key)| if let Key::Slug(slug) = key { Some(slug.clone()) } else { None })
+        .collect();
+    let mut by_public_id = std::collections::HashMap::new();
+    if !public_ids.is_empty() {
+        let rows: Vec<(i32, Uuid)> = E::find()
+            .select_only()
+            .column(target.id)
+            .column(target.public_id)
+            .filter(target.public_id.is_in(public_ids))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        by_public_id.extend(rows.into_iter().map(|(id, public_id)| (public_id, id)));
+    }
+    let mut by_slug = std::collections::HashMap::new();
+    if let (Some(slug_column), false) = (target.slug, slugs.is_empty()) {
+        let rows: Vec<(i32, String)> = E::find()
+            .select_only()
+            .column(target.id)
+            .column(slug_column)
+            .filter(slug_column.is_in(slugs))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        by_slug.extend(rows.into_iter().map(|(id, slug)| (slug, id)));
+    }
+    Ok(references
+        .iter()
+        .map(|(field, key)| {
+            let found = match key {
+                Key::PublicId(id) => by_public_id.get(id).copied(),
+                Key::Slug(slug) => by_slug.get(slug).copied(),
+                Key::Invalid(why) => {
+                    errors.add(field.clone(), why.clone());
+                    return None;
+                }
+            };
+            if found.is_none() {
+                errors.add(field.clone(), format!("no {} `{key}` exists", target.entity));
+            }
+            found
+        })
+        .collect())
+}
+
+/// Reports every reference in `keys` that appears more than once (a release cannot name the
+/// same topic twice).
+pub fn no_duplicates<'a>(errors: &mut FieldErrors, field: &str, keys: impl IntoIterator<Item = &'a Key>) {
+    let mut seen = std::collections::HashSet::new();
+    for (index, key) in keys.into_iter().enumerate() {
+        if !matches!(key, Key::Invalid(_)) && !seen.insert(key) {
+            errors.add(format!("{field}[{index}]"), format!("`{key}` is listed twice"));
+        }
+    }
+}
+
+/// The row `select` finds, locked until the transaction ends (`FOR UPDATE`; SQLite has no row
+/// locks and needs none, its writers being serialised by `begin`).
+pub async fn locked<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    select: Select<E>,
+    entity: &'static str,
+    key: impl std::fmt::Display,
+) -> Result<E::Model, ApiError> {
+    super::one(txn, select.lock_exclusive(), entity, key).await
+}
+
+/// Reports each of `fields` (name, given?) that a create needs and did not get.
+pub fn required<const N: usize>(errors: &mut FieldErrors, creating: bool, fields: [(&str, bool); N]) {
+    if creating {
+        for (name, given) in fields {
+            if !given {
+                errors.add(name, "is required");
+            }
+        }
+    }
+}
+
+/// The column value for an optional field: unchanged when not given, else the given value (or
+/// null) after `check`ing it, with a failure recorded at `field`.
+pub fn optional(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<Option<String>>,
+    check: impl Fn(&str) -> Result<(), String>,
+) -> ActiveValue<Option<String>> {
+    match value {
+        Some(value) => {
+            if let Some(text) = &value {
+                errors.check(field, check(text));
+            }
+            Set(value)
+        }
+        None => ActiveValue::NotSet,
+    }
+}
+
+/// The column value for an optional country: unchanged when not given, else upper-cased and
+/// checked against ISO 3166-1 (or null).
+pub fn optional_country(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<Option<String>>,
+) -> ActiveValue<Option<String>> {
+    match value {
+        Some(Some(code)) => match validate::country_code(&code) {
+            Ok(code) => Set(Some(code)),
+            Err(message) => {
+                errors.add(field, message);
+                ActiveValue::NotSet
+            }
+        },
+        Some(None) => Set(None),
+        None => ActiveValue::NotSet,
+    }
+}
+
+/// Refuses a write that was prepared against another version than the stored one.
+pub fn check_version(entity: &'static str, stored: i32, expected: Option<i32>) -> Result<(), ApiError> {
+    match expected {
+        Some(expected) if expected != stored => Err(ApiError::Conflict(format!(
+            "{entity} was changed since version {expected}: it is at version {stored}; reload it and try again"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Applies `changes` to the row `id` at version `version`, moving `updated_at` and bumping the
+/// version, and refuses if the row is not at that version any more (a second guard besides the
+/// row lock: no write can ever be applied over one it did not see).
+pub async fn update_versioned<A>(
+    txn: &DatabaseTransaction,
+    mut changes: A,
+    [id_column, version_column, updated_column]: [<A::Entity as EntityTrait>::Column; 3],
+    id: i32,
+    version: i32,
+    entity: &'static str,
+) -> Result<(), ApiError>
+where
+    A: ActiveModelTrait + Send,
+{
+    changes.set(updated_column, Utc::now().into());
+    changes.set(version_column, (version + 1).into());
+    let result = <A::Entity as EntityTrait>::update_many()
+        .set(changes)
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(format!("{entity} was changed by another write at the same time; try again")))
+    }
+}
+
+/// Bumps the version and `updated_at` of a row whose relations changed but whose own columns
+/// did not (a commission's members, for instance).
+pub async fn touch<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    [id_column, version_column, updated_column]: [E::Column; 3],
+    id: i32,
+    version: i32,
+    entity: &'static str,
+) -> Result<(), ApiError> {
+    let result = E::update_many()
+        .col_expr(updated_column, Expr::value(Utc::now()))
+        .col_expr(version_column, Expr::col(version_column).add(1))
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(format!("{entity} was changed by another write at the same time; try again")))
+    }
+}
+
+/// The fields that differ between two snapshots, as `{ field: { "before": …, "after": … } }`.
+/// A missing snapshot (before a create, after a delete) counts as every field null. Bookkeeping
+/// fields (`version`, `updatedAt`) are left out: every write changes them.
+pub fn changes(before: Option<&Value>, after: Option<&Value>) -> Map<String, Value> {
+    let empty = Map::new();
+    let fields = |snapshot: Option<&Value>| snapshot.and_then(Value::as_object).unwrap_or(&empty).clone();
+    let (before, after) = (fields(before), fields(after));
+    let names: std::collections::BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    let mut changed = BTreeMap::new();
+    for name in names {
+        if matches!(name.as_str(), "version" | "updatedAt") {
+            continue;
+        }
+        let (old, new) = (before.get(name).unwrap_or(&Value::Null), after.get(name).unwrap_or(&Value::Null));
+        if old != new {
+            changed.insert(name.clone(), json!({ "before": old, "after": new }));
+        }
+    }
+    changed.into_iter().collect()
+}
+
+/// Records one write in the audit log, in the write's own transaction (so a failed write leaves
+/// no trace and a successful one always does).
+pub async fn audit(
+    txn: &impl ConnectionTrait,
+    author: Author<'_>,
+    entity_type: &'static str,
+    entity_id: Uuid,
+    operation: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<(), ApiError> {
+    let event = audit_event::ActiveModel {
+        occurred_at: Set(Utc::now()),
+        actor: Set(author.principal.subject.chars().take(200).collect()),
+        actor_roles: Set(author.principal.roles.to_string()),
+        entity_type: Set(entity_type.to_owned()),
+        entity_id: Set(entity_id),
+        operation: Set(operation.to_owned()),
+        changes: Set(Value::Object(changes(before, after))),
+        request_id: Set(author.request_id.map(|id| id.chars().take(64).collect())),
+        ..Default::default()
+    };
+    audit_event::Entity::insert(event).exec_without_returning(txn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_list_only_what_moved() {
+        let before = json!({ "title": "a", "slug": "s", "version": 1, "topics": ["x"] });
+        let after = json!({ "title": "b", "slug": "s", "version": 2, "topics": ["x", "y"] });
+        let changed = changes(Some(&before), Some(&after));
+        assert_eq!(
+            Value::Object(changed),
+            json!({ "title": { "before": "a", "after": "b" }, "topics": { "before": ["x"], "after": ["x", "y"] } })
+        );
+        let created = changes(None, Some(&json!({ "title": "a" })));
+        assert_eq!(created["title"], json!({ "before": null, "after": "a" }));
+    }
+}
