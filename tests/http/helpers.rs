@@ -120,15 +120,47 @@ impl TestApp {
 
     /// POSTs a GraphQL request and returns the whole response body.
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let response = self
+        self.graphql_as(None, query, variables).await
+    }
+
+    /// POSTs a GraphQL request with `token` as its bearer token (if any).
+    pub async fn graphql_as(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut request = self
             .client
             .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .unwrap();
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.unwrap();
         assert_eq!(response.status(), 200, "GraphQL over HTTP answers 200");
         response.json().await.unwrap()
+    }
+
+    /// A request as `token` that must succeed; its `data`.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let body = self.graphql_as(Some(token), query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// A request as `token` that must fail; its first error's code.
+    pub async fn error_code_as(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let body = self.graphql_as(token, query, variables).await;
+        body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no error code in {body:#}"))
+            .to_owned()
+    }
+
+    /// Starts the app with the demo content and every kind of verification key configured (see
+    /// `tokens`), so that editorial tests can write.
+    pub async fn spawn_editorial(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, |settings| {
+            settings.demo = true;
+            settings.auth = crate::tokens::auth_settings();
+        })
+        .await
     }
 
     /// POSTs a GraphQL request that must succeed, and returns its `data`.

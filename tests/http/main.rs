@@ -14,4 +14,5 @@ mod n_plus_one;
 mod paging;
 mod quito;
 mod schema;
+mod tokens;
 mod visibility;
