@@ -370,7 +370,8 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
         let (city, country) = cities[story % cities.len()];
         let (status, published_at) = match index {
             32 | 33 => (release::Status::Draft, None),
-            34 => (release::Status::Scheduled, Some(at(2099, 1, 1, 0))),
+            // Far ahead, but within what every engine stores (MariaDB's limit is 2038-01-19).
+            34 => (release::Status::Scheduled, Some(at(2037, 12, 31, 0))),
             _ => (release::Status::Published, Some(base + Duration::days(index as i64 * 3))),
         };
         let id = bulk::insert_one(
@@ -392,7 +393,8 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
                 status: Set(status),
                 published_at: Set(published_at),
                 created_at: Set(base - Duration::days(1)),
-                updated_at: Set(published_at.unwrap_or(base)),
+                // Written before it goes live: never a change time in the future.
+                updated_at: Set(published_at.map_or(base, |at| at.min(base + Duration::days(120)))),
                 ..Default::default()
             },
         )

@@ -145,6 +145,10 @@ impl From<DbErr> for ApiError {
             Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => {
                 Self::Conflict("the record is still referenced by others, or references one that is gone".into())
             }
+            // SQLite reports a RESTRICT foreign key as code 1811, which sea-orm does not classify.
+            _ if error.to_string().contains("FOREIGN KEY constraint failed") => {
+                Self::Conflict("the record is still referenced by others, or references one that is gone".into())
+            }
             _ => Self::Database(Arc::new(error)),
         }
     }

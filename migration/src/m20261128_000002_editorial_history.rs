@@ -9,6 +9,39 @@ pub struct Migration;
 /// The tables whose rows editors change, each of which gains a `version`.
 const VERSIONED: [&str; 5] = ["organisation", "commission", "contact", "topic", "release"];
 
+/// Every timestamp column, and whether it may be null. On MySQL and MariaDB `TIMESTAMP` ends in
+/// 2038 (a release scheduled later was stored as NULL) and keeps whole seconds only (two writes in
+/// one second had the same `updated_at`): there they become `DATETIME(6)`, which holds what the
+/// other engines hold. newsroom always writes UTC, so no time zone is lost.
+const TIMESTAMPS: [(&str, &str, bool); 13] = [
+    ("organisation", "created_at", false),
+    ("organisation", "updated_at", false),
+    ("commission", "created_at", false),
+    ("commission", "updated_at", false),
+    ("contact", "created_at", false),
+    ("contact", "updated_at", false),
+    ("topic", "created_at", false),
+    ("topic", "updated_at", false),
+    ("release", "created_at", false),
+    ("release", "updated_at", false),
+    ("release", "published_at", true),
+    ("audit_event", "occurred_at", false),
+    ("release_revision", "created_at", false),
+];
+
+/// Sets the type of every `TIMESTAMPS` column on MySQL and MariaDB (other engines: nothing).
+async fn retype_timestamps(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    if manager.get_database_backend() != sea_orm::DbBackend::MySql {
+        return Ok(());
+    }
+    for (table, column, nullable) in TIMESTAMPS {
+        let null = if nullable { "NULL" } else { "NOT NULL" };
+        let sql = format!("ALTER TABLE `{table}` MODIFY `{column}` DATETIME(6) {null}");
+        manager.get_connection().execute_unprepared(&sql).await?;
+    }
+    Ok(())
+}
+
 #[derive(DeriveIden)]
 enum AuditEvent {
     Table,
@@ -109,10 +142,12 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        Ok(())
+        retype_timestamps(manager).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // The timestamps stay DATETIME(6) on MySQL: going back to TIMESTAMP would fail on any
+        // instant after 2038, and the wider type serves the first migration as well.
         manager.drop_table(Table::drop().table(ReleaseRevision::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(AuditEvent::Table).to_owned()).await?;
         for table in VERSIONED {

@@ -10,6 +10,7 @@ mod catalogue;
 mod demo;
 mod guards;
 mod http;
+mod mutations;
 mod n_plus_one;
 mod paging;
 mod quito;

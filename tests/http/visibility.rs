@@ -20,7 +20,7 @@ async fn drafts_and_future_schedules_are_invisible_everywhere(app: TestApp) {
         .all(app.db())
         .await
         .unwrap();
-    assert_eq!(hidden.len(), 3, "the demo has two drafts and one release scheduled for 2099");
+    assert_eq!(hidden.len(), 3, "the demo has two drafts and one release scheduled for 2037");
 
     let data = app.data("{ releases(first: 100) { totalCount edges { node { slug status } } } }", json!({})).await;
     assert_eq!(data["releases"]["totalCount"], api::demo::RELEASES - 3);

@@ -75,6 +75,10 @@ pub fn transition(
     }
 }
 
+/// The last instant sqlx can send to MySQL and MariaDB: it binds UTC instants as `TIMESTAMP`
+/// parameters, which end in 2038, and the server silently turns a later one into NULL.
+const MYSQL_LAST_INSTANT: DateTime<Utc> = DateTime::from_timestamp(i32::MAX as i64, 0).expect("in range");
+
 /// Takes the workflow step `action` on release `public_id`, if it is still at `expected`.
 pub async fn step(
     db: &DatabaseConnection,
@@ -83,6 +87,12 @@ pub async fn step(
     expected: Option<i32>,
     action: Action,
 ) -> Result<release::Model, ApiError> {
+    if let Action::Schedule(at) = action
+        && db.get_database_backend() == sea_orm::DbBackend::MySql
+        && at > MYSQL_LAST_INSTANT
+    {
+        return Err(ApiError::bad_input("at", format!("MySQL and MariaDB store instants up to {MYSQL_LAST_INSTANT}")));
+    }
     let txn = write::begin(db).await?;
     let current = write::locked(&txn, find(public_id), "Release", public_id).await?;
     write::check_version("Release", current.version, expected)?;
