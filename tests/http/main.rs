@@ -7,12 +7,15 @@
 mod helpers;
 
 mod catalogue;
+mod concurrency;
 mod demo;
 mod guards;
+mod history;
 mod http;
 mod mutations;
 mod n_plus_one;
 mod paging;
+mod permissions;
 mod quito;
 mod schema;
 mod tokens;

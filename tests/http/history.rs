@@ -1,0 +1,109 @@
+//! History: the audit log (admins) and release revisions with diffs and restores (editors).
+
+use serde_json::json;
+
+use crate::{helpers::TestApp, mutations::draft, tokens::token};
+
+const AUDIT: &str = "query($filter: AuditEventFilter) { auditEvents(first: 50, filter: $filter) {
+  totalCount nodes { actor actorRoles entityType entityId operation changes requestId occurredAt } } }";
+
+async fn every_write_is_in_the_audit_log(app: TestApp) {
+    let admin = token("admin");
+    let id = draft(&app, "audited").await;
+    let update = "mutation($id: ID!) { updateRelease(id: $id, input: { title: \"Audited, twice\", summary: \"New\" }) { version } }";
+    app.data_as(&token("editor"), update, json!({ "id": id })).await;
+    app.data_as(&admin, "mutation($id: ID!) { publishRelease(id: $id) { version } }", json!({ "id": id })).await;
+
+    let data = app.data_as(&admin, AUDIT, json!({ "filter": { "entityId": id } })).await;
+    let events = &data["auditEvents"];
+    assert_eq!(events["totalCount"], 3);
+    let nodes = events["nodes"].as_array().unwrap();
+    let operations: Vec<&str> = nodes.iter().map(|event| event["operation"].as_str().unwrap()).collect();
+    assert_eq!(operations, ["publish", "update", "create"], "newest first");
+    let update = &nodes[1];
+    assert_eq!(update["actor"], "editor@example.org");
+    assert_eq!(update["actorRoles"], json!(["editor"]));
+    assert_eq!((update["entityType"].as_str(), update["entityId"].as_str()), (Some("Release"), Some(id.as_str())));
+    assert_eq!(
+        update["changes"],
+        json!({
+            "summary": { "before": null, "after": "New" },
+            "title": { "before": "Draft audited", "after": "Audited, twice" },
+        })
+    );
+    assert!(update["requestId"].as_str().is_some_and(|id| !id.is_empty()));
+    assert_eq!(nodes[0]["actor"], "admin@example.org");
+    assert_eq!(nodes[0]["changes"]["status"], json!({ "before": "draft", "after": "published" }));
+    assert_eq!(nodes[2]["changes"]["slug"], json!({ "before": null, "after": "audited" }));
+
+    // Filters combine; deletes keep the last state.
+    let by_actor =
+        app.data_as(&admin, AUDIT, json!({ "filter": { "actor": "admin@example.org", "operation": "publish" } })).await;
+    assert_eq!(by_actor["auditEvents"]["totalCount"], 1);
+    app.data_as(&admin, "mutation($id: ID!) { deleteRelease(id: $id) { id } }", json!({ "id": id })).await;
+    let deleted = app.data_as(&admin, AUDIT, json!({ "filter": { "entityId": id, "operation": "delete" } })).await;
+    let changes = &deleted["auditEvents"]["nodes"][0]["changes"];
+    assert_eq!(changes["title"], json!({ "before": "Audited, twice", "after": null }));
+    let future = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let none = app.data_as(&admin, AUDIT, json!({ "filter": { "after": future } })).await;
+    assert_eq!(none["auditEvents"]["totalCount"], 0);
+    // Other types are audited too.
+    app.data_as(
+        &token("editor"),
+        "mutation { createTopic(input: { slug: \"audited-topic\", name: \"A\" }) { id } }",
+        json!({}),
+    )
+    .await;
+    let topics = app.data_as(&admin, AUDIT, json!({ "filter": { "entityType": "Topic" } })).await;
+    assert_eq!(topics["auditEvents"]["nodes"][0]["changes"]["name"], json!({ "before": null, "after": "A" }));
+}
+
+const REVISIONS: &str = "query($id: ID!) { node(id: $id) { ... on Release { version title body topics { slug }
+  revisions(first: 10) { totalCount nodes { version author title changes { field before after textDiff } } } } } }";
+
+async fn revisions_are_kept_compared_and_restored(app: TestApp) {
+    let editor = token("editor");
+    let id = draft(&app, "revised").await;
+    let update =
+        "mutation($id: ID!, $input: UpdateReleaseInput!) { updateRelease(id: $id, input: $input) { version } }";
+    let health = crate::mutations::id_of(&app, "topic", "health").await;
+    let first = json!({ "title": "Revised", "body": "Line one\nLine two\n", "topics": [health] });
+    app.data_as(&editor, update, json!({ "id": id, "input": first })).await;
+    let second = json!({ "title": "Revised again", "body": "Line one\nLine 2\n", "topics": [] });
+    app.data_as(&editor, update, json!({ "id": id, "input": second })).await;
+
+    let data = app.data_as(&editor, REVISIONS, json!({ "id": id })).await;
+    let revisions = &data["node"]["revisions"];
+    assert_eq!(revisions["totalCount"], 3);
+    let latest = &revisions["nodes"][0];
+    assert_eq!((latest["version"].as_i64(), latest["title"].as_str()), (Some(3), Some("Revised again")));
+    assert_eq!(latest["author"], "editor@example.org");
+    let changes = latest["changes"].as_array().unwrap();
+    let fields: Vec<&str> = changes.iter().map(|change| change["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["body", "title", "topics"]);
+    let body_diff = changes[0]["textDiff"].as_str().unwrap();
+    assert!(body_diff.contains("-Line two") && body_diff.contains("+Line 2"), "{body_diff}");
+    assert_eq!(changes[2]["before"], json!(["health"]));
+
+    // Readers may preview but not see history; editors restore.
+    let body = app.graphql_as(Some(&token("reader")), REVISIONS, json!({ "id": id })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "FORBIDDEN");
+    let restore =
+        "mutation($id: ID!, $v: Int!) { restoreReleaseRevision(id: $id, version: $v) { version title body } }";
+    let restored = app.data_as(&editor, restore, json!({ "id": id, "v": 2 })).await["restoreReleaseRevision"].clone();
+    assert_eq!(restored, json!({ "version": 4, "title": "Revised", "body": "Line one\nLine two\n" }));
+    let data = app.data_as(&editor, REVISIONS, json!({ "id": id })).await;
+    assert_eq!(data["node"]["topics"], json!([{ "slug": "health" }]), "relations come back too");
+    assert_eq!(data["node"]["revisions"]["totalCount"], 4, "a restore is a revision of its own");
+    let unknown = app.graphql_as(Some(&editor), restore, json!({ "id": id, "v": 99 })).await;
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "NOT_FOUND");
+    let audit =
+        app.data_as(&token("admin"), AUDIT, json!({ "filter": { "entityId": id, "operation": "restore" } })).await;
+    assert_eq!(audit["auditEvents"]["totalCount"], 1);
+    assert_eq!(
+        audit["auditEvents"]["nodes"][0]["changes"]["title"],
+        json!({ "before": "Revised again", "after": "Revised" })
+    );
+}
+
+db_tests!(TestApp::spawn_editorial => every_write_is_in_the_audit_log, revisions_are_kept_compared_and_restored);
