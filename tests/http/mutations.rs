@@ -372,3 +372,13 @@ db_tests!(TestApp::spawn_editorial =>
     commissions_and_their_members_are_written,
     mutations_are_refused_over_get,
 );
+
+async fn a_missing_required_field_is_bad_user_input_naming_it(app: TestApp) {
+    let input = json!({ "language": "en", "slug": "no-title" });
+    let body = app.graphql_as(Some(&token("editor")), CREATE_RELEASE, json!({ "input": input })).await;
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "BAD_USER_INPUT", "{body:#}");
+    assert_eq!(error["extensions"]["field"], "input.title", "{body:#}");
+}
+
+db_tests!(TestApp::spawn_editorial => a_missing_required_field_is_bad_user_input_naming_it);

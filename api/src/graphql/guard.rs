@@ -35,7 +35,7 @@ pub fn assign_codes(query: &str, limits: &Limits, response: &mut Response) {
         } else if message.starts_with("Invalid value for argument") || message.starts_with("Expected input type") {
             // A value of the wrong type for an argument or variable is the caller's input, not a
             // broken document (the HTTP tests pin this wording down).
-            Tag::Code("BAD_USER_INPUT")
+            Tag::Input(input_path(message))
         } else {
             Tag::Code("GRAPHQL_VALIDATION_FAILED")
         };
@@ -46,16 +46,53 @@ pub fn assign_codes(query: &str, limits: &Limits, response: &mut Response) {
                 error.extensions = extended.extensions;
             }
             Tag::Code(code) => error.extensions.get_or_insert_with(Default::default).set("code", code),
+            Tag::Input(field) => {
+                let extensions = error.extensions.get_or_insert_with(Default::default);
+                extensions.set("code", "BAD_USER_INPUT");
+                if let Some(field) = field {
+                    extensions.set("field", field);
+                }
+            }
         }
     }
 }
 
-/// What an uncoded error becomes: a bare code, or one of our own errors (message and code).
+/// What an uncoded error becomes: a bare code, one of our own errors (message and code), or a
+/// wrongly typed input with its path when the message names one.
 enum Tag {
     Code(&'static str),
     Error(ApiError),
+    Input(Option<String>),
+}
+
+/// The path of the input an async-graphql coercion error names: `Invalid value for argument
+/// "input", field "title" of type "String!" …` is `input.title`.
+fn input_path(message: &str) -> Option<String> {
+    let quoted = |text: &str| text.split('"').nth(1).map(str::to_owned);
+    let rest = message.strip_prefix("Invalid value for argument ")?;
+    let mut path = quoted(rest)?;
+    for part in rest.split(", field ").skip(1) {
+        path.push('.');
+        path.push_str(&quoted(part)?);
+    }
+    Some(path)
 }
 
 fn has_code(error: &ServerError) -> bool {
     error.extensions.as_ref().is_some_and(|extensions| extensions.get("code").is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn input_paths_come_from_coercion_messages() {
+        let message =
+            r#"Invalid value for argument "input", field "title" of type "String!" is required but not provided"#;
+        assert_eq!(super::input_path(message).as_deref(), Some("input.title"));
+        assert_eq!(
+            super::input_path(r#"Invalid value for argument "first", expected type "Int""#).as_deref(),
+            Some("first")
+        );
+        assert_eq!(super::input_path("Unknown field"), None);
+    }
 }
