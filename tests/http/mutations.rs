@@ -317,7 +317,7 @@ async fn commissions_and_their_members_are_written(app: TestApp) {
     let term = app
         .graphql_as(Some(&editor), add, json!({ "id": id, "input": { "organisation": ilo, "role": "MEMBER", "since": "2006-01-01", "until": "2005-01-01" } }))
         .await;
-    assert_eq!(term["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{term:#}");
+    assert_eq!(term["errors"][0]["extensions"]["field"], "input.until", "{term:#}");
 
     let update = "mutation($id: ID!, $org: ID!) { updateCommissionMember(id: $id, organisation: $org, input: { role: TECHNICAL_ADVISOR, until: \"2010-12-31\" }) { members { role until organisation { slug } } } }";
     let updated = app.data_as(&editor, update, json!({ "id": id, "org": ilo })).await;

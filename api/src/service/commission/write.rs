@@ -114,11 +114,12 @@ async fn snapshot(txn: &DatabaseTransaction, commission: &commission::Model) -> 
     }))
 }
 
-fn check_term(errors: &mut FieldErrors, field: &str, since: Option<NaiveDate>, until: Option<NaiveDate>) {
+/// Reports a term that ends before it starts, at `{prefix}until`.
+fn check_term(errors: &mut FieldErrors, prefix: &str, since: Option<NaiveDate>, until: Option<NaiveDate>) {
     if let (Some(since), Some(until)) = (since, until)
         && until < since
     {
-        errors.add(format!("{field}.until"), format!("{until} is before `since` ({since})"));
+        errors.add(format!("{prefix}until"), format!("{until} is before `since` ({since})"));
     }
 }
 
@@ -171,7 +172,7 @@ async fn changes(
                 .collect();
             write::no_duplicates(errors, "members", members.iter().map(|member| &member.organisation));
             for (index, member) in members.iter().enumerate() {
-                check_term(errors, &format!("members[{index}]"), member.since, member.until);
+                check_term(errors, &format!("members[{index}]."), member.since, member.until);
             }
             let ids = write::resolve(txn, &ORGANISATION, &keys, errors).await?;
             Some(ids.into_iter().flatten().collect())
@@ -284,12 +285,15 @@ pub async fn delete(
     Ok(current)
 }
 
-/// One seat change: locks the commission, checks the version, resolves the organisation.
+/// One seat change: locks the commission, checks the version, resolves the organisation. An
+/// organisation given in the input (`in_input`) that does not exist is a field error; one that
+/// names an existing seat is simply not found.
 async fn seat(
     db: &DatabaseConnection,
     public_id: Uuid,
     expected: Option<i32>,
     organisation: &Key,
+    in_input: bool,
 ) -> Result<(DatabaseTransaction, commission::Model, Value, i32), ApiError> {
     let txn = write::begin(db).await?;
     let current = write::locked(&txn, find(public_id), "Commission", public_id).await?;
@@ -297,8 +301,11 @@ async fn seat(
     let before = snapshot(&txn, &current).await?;
     let mut errors = FieldErrors::default();
     let id = write::resolve(&txn, &ORGANISATION, &[("organisation".into(), organisation)], &mut errors).await?[0];
-    errors.finish()?;
-    Ok((txn, current, before, id.unwrap_or_default()))
+    match id {
+        Some(id) => Ok((txn, current, before, id)),
+        None if in_input => Err(errors.finish().err().unwrap_or(ApiError::BadRequest("unknown organisation".into()))),
+        None => Err(ApiError::NotFound { entity: "Member", key: organisation.to_string() }),
+    }
 }
 
 fn find_seat(commission_id: i32, organisation_id: i32) -> sea_orm::Select<commission_member::Entity> {
@@ -315,9 +322,9 @@ pub async fn add_member(
     expected: Option<i32>,
     member: Member,
 ) -> Result<commission::Model, ApiError> {
-    let (txn, current, before, organisation_id) = seat(db, public_id, expected, &member.organisation).await?;
+    let (txn, current, before, organisation_id) = seat(db, public_id, expected, &member.organisation, true).await?;
     let mut errors = FieldErrors::default();
-    check_term(&mut errors, "member", member.since, member.until);
+    check_term(&mut errors, "", member.since, member.until);
     errors.finish()?;
     if find_seat(current.id, organisation_id).one(&txn).await?.is_some() {
         return Err(ApiError::Conflict(format!("`{}` already sits on the commission", member.organisation)));
@@ -343,14 +350,14 @@ pub async fn update_member(
     organisation: Key,
     patch: MemberPatch,
 ) -> Result<commission::Model, ApiError> {
-    let (txn, current, before, organisation_id) = seat(db, public_id, expected, &organisation).await?;
+    let (txn, current, before, organisation_id) = seat(db, public_id, expected, &organisation, false).await?;
     let seat = find_seat(current.id, organisation_id)
         .one(&txn)
         .await?
         .ok_or_else(|| ApiError::NotFound { entity: "Member", key: organisation.to_string() })?;
     let (since, until) = (patch.since.unwrap_or(seat.since), patch.until.unwrap_or(seat.until));
     let mut errors = FieldErrors::default();
-    check_term(&mut errors, "input", since, until);
+    check_term(&mut errors, "", since, until);
     errors.finish()?;
     let mut row: commission_member::ActiveModel = seat.into();
     if let Some(role) = patch.role {
@@ -371,7 +378,7 @@ pub async fn remove_member(
     expected: Option<i32>,
     organisation: Key,
 ) -> Result<commission::Model, ApiError> {
-    let (txn, current, before, organisation_id) = seat(db, public_id, expected, &organisation).await?;
+    let (txn, current, before, organisation_id) = seat(db, public_id, expected, &organisation, false).await?;
     let removed = commission_member::Entity::delete_many()
         .filter(commission_member::Column::CommissionId.eq(current.id))
         .filter(commission_member::Column::OrganisationId.eq(organisation_id))
