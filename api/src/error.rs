@@ -43,7 +43,7 @@ pub enum ApiError {
     #[error("authentication failed: {reason}")]
     Unauthenticated { reason: String },
     /// A valid token whose roles do not allow the operation.
-    #[error("the role(s) `{roles}` may not do this ({operation:?})")]
+    #[error("the role(s) `{roles}` may not {operation}")]
     Forbidden { roles: String, operation: crate::auth::policy::Operation },
     /// The write clashes with the stored state: a taken slug, a stale version, a record still in use.
     #[error("{0}")]

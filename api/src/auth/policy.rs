@@ -43,6 +43,22 @@ impl Operation {
     ];
 }
 
+impl std::fmt::Display for Operation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::ReadUnpublished => "read unpublished content",
+            Self::Create => "create records",
+            Self::Update => "change records",
+            Self::Delete => "delete records",
+            Self::Workflow => "publish, schedule, unpublish or archive releases",
+            Self::Revisions => "read and restore revisions",
+            Self::ReadAudit => "read the audit log",
+            Self::Import => "import",
+            Self::Export => "export",
+        })
+    }
+}
+
 /// Whether one role allows `operation`.
 fn role_permits(role: Role, operation: Operation) -> bool {
     use Operation::*;
