@@ -102,6 +102,47 @@ impl Default for AuthSettings {
     }
 }
 
+/// How feeds link and how long they are cached.
+#[derive(Args, Clone, Debug)]
+pub struct FeedSettings {
+    /// Where each release lives on the public site: a URL with `{language}` and `{slug}`.
+    #[arg(long, env = "NEWSROOM_PUBLIC_URL", default_value = DEFAULT_PUBLIC_URL)]
+    pub public_url: String,
+    /// This API's public base URL, for feeds' self links (default: from the request's `Host` and
+    /// `Forwarded` / `X-Forwarded-*` headers).
+    #[arg(long, env = "NEWSROOM_BASE_URL")]
+    pub base_url: Option<String>,
+    /// The name feeds carry in their titles.
+    #[arg(long, env = "NEWSROOM_FEED_TITLE", default_value = "newsroom")]
+    pub feed_title: String,
+    /// `Cache-Control: max-age` of feeds, in seconds.
+    #[arg(long = "feed-max-age", env = "NEWSROOM_FEED_MAX_AGE", default_value_t = 60)]
+    pub feed_max_age_secs: u64,
+    /// How long a rendered feed is trusted before the database is asked whether another server
+    /// wrote, in milliseconds (writes through this server are seen at once).
+    #[arg(long = "feed-freshness", env = "NEWSROOM_FEED_FRESHNESS_MS", default_value_t = 1000)]
+    pub feed_freshness_ms: u64,
+    /// A folder served as-is under `/static/` (off when unset).
+    #[arg(long, env = "NEWSROOM_STATIC_DIR")]
+    pub static_dir: Option<PathBuf>,
+}
+
+/// The public site's release pages until `NEWSROOM_PUBLIC_URL` says where they are.
+pub const DEFAULT_PUBLIC_URL: &str = "https://example.org/news/{language}/{slug}";
+
+impl Default for FeedSettings {
+    fn default() -> Self {
+        Self {
+            public_url: DEFAULT_PUBLIC_URL.into(),
+            base_url: None,
+            feed_title: "newsroom".into(),
+            feed_max_age_secs: 60,
+            feed_freshness_ms: 1000,
+            static_dir: None,
+        }
+    }
+}
+
 /// Everything `Application::build` needs.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
@@ -123,6 +164,8 @@ pub struct Settings {
     pub limits: Limits,
     #[command(flatten)]
     pub auth: AuthSettings,
+    #[command(flatten)]
+    pub feeds: FeedSettings,
 }
 
 impl Settings {
@@ -136,6 +179,7 @@ impl Settings {
             database: DatabaseSettings::new(url),
             limits: Limits::default(),
             auth: AuthSettings::default(),
+            feeds: FeedSettings::default(),
         }
     }
 

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod commission;
 pub mod contact;
+pub mod feed;
 pub mod guard;
 pub mod loader;
 pub mod mutation;
@@ -20,7 +21,7 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::Access, config::Limits, error::GqlResult};
+use crate::{auth::Access, config::Limits, error::GqlResult, service::write::Generation};
 
 /// Every root field, one merged object per domain.
 #[derive(MergedObject, Default)]
@@ -32,6 +33,7 @@ pub struct Query(
     contact::ContactQuery,
     topic::TopicQuery,
     audit::AuditQuery,
+    feed::FeedQuery,
 );
 
 /// The schema newsroom serves.
@@ -43,12 +45,13 @@ fn builder() -> SchemaBuilder<Query, mutation::Mutation, EmptySubscription> {
 
 /// The schema with its data (the database and the limits) and its depth and complexity limits.
 /// Each request brings its own loader (see `request_loader`).
-pub fn build(db: DatabaseConnection, limits: &Limits) -> AppSchema {
+pub fn build(db: DatabaseConnection, limits: &Limits, generation: Arc<Generation>) -> AppSchema {
     builder()
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .data(db)
         .data(limits.clone())
+        .data(generation)
         .finish()
 }
 

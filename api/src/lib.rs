@@ -7,6 +7,7 @@ pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod feeds;
 pub mod graphql;
 pub mod markdown;
 pub mod routes;

@@ -1,9 +1,10 @@
-//! HTTP routes: GraphQL over HTTP, GraphiQL, the SDL, and health checks.
+//! HTTP routes: GraphQL over HTTP, GraphiQL, the SDL, partner feeds, and health checks.
 
+pub mod feeds;
 pub mod graphql;
 pub mod health;
 
-use actix_web::web;
+use actix_web::{guard, web};
 
 /// Registers every route.
 pub fn configure(config: &mut web::ServiceConfig) {
@@ -13,5 +14,12 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/graphiql", web::get().to(graphql::graphiql))
         .route("/schema.graphql", web::get().to(graphql::schema))
         .route("/healthz", web::get().to(health::live))
-        .route("/readyz", web::get().to(health::ready));
+        .route("/readyz", web::get().to(health::ready))
+        .route("/feeds/{file}", get_or_head().to(feeds::releases))
+        .route("/feeds/{facet}/{file}", get_or_head().to(feeds::facet));
+}
+
+/// GET and HEAD (actix answers HEAD with the GET response's headers and no body).
+fn get_or_head() -> actix_web::Route {
+    web::route().guard(guard::Any(guard::Get()).or(guard::Head()))
 }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bulk;
 pub mod commission;
 pub mod contact;
+pub mod feed;
 pub mod organisation;
 pub mod release;
 pub mod topic;

@@ -149,10 +149,17 @@ impl Application {
         let port =
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
 
-        let schema = web::Data::new(graphql::build(db.clone(), &settings.limits));
+        let generation = Arc::new(crate::service::write::Generation::default());
+        let schema = web::Data::new(graphql::build(db.clone(), &settings.limits, generation.clone()));
         let limits = web::Data::new(settings.limits.clone());
         let db_data = web::Data::new(db.clone());
         let verifier = web::Data::new(verifier);
+        let feed_settings = web::Data::new(settings.feeds.clone());
+        let feed_cache = web::Data::new(routes::feeds::cache(&settings.feeds, generation));
+        let static_dir = settings.feeds.static_dir.clone();
+        if settings.feeds.public_url == crate::config::DEFAULT_PUBLIC_URL {
+            tracing::warn!("NEWSROOM_PUBLIC_URL is not set: feed entries link to {}", settings.feeds.public_url);
+        }
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap_fn(|request, service| {
@@ -172,7 +179,14 @@ impl Application {
                 .app_data(limits.clone())
                 .app_data(db_data.clone())
                 .app_data(verifier.clone())
+                .app_data(feed_settings.clone())
+                .app_data(feed_cache.clone())
                 .configure(routes::configure)
+                .configure(|config| {
+                    if let Some(dir) = &static_dir {
+                        config.service(actix_files::Files::new("/static", dir));
+                    }
+                })
         })
         .shutdown_timeout(settings.shutdown_timeout_secs);
         if settings.workers > 0 {

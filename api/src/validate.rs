@@ -57,10 +57,20 @@ pub fn text(value: &str, max: usize) -> Result<(), String> {
     if value.trim().is_empty() { Err("must not be blank".into()) } else { at_most(value, max) }
 }
 
-/// At most `max` characters (blank allowed).
+/// At most `max` characters (blank allowed), and no NUL.
 pub fn at_most(value: &str, max: usize) -> Result<(), String> {
+    no_nul(value)?;
     let length = value.chars().count();
     if length > max { Err(format!("must be at most {max} characters, got {length}")) } else { Ok(()) }
+}
+
+/// PostgreSQL cannot store U+0000 in text, so no engine gets it: the same input is accepted or
+/// refused everywhere.
+fn no_nul(value: &str) -> Result<(), String> {
+    match value.find('\0') {
+        Some(at) => Err(format!("contains a NUL character (U+0000) at byte {at}")),
+        None => Ok(()),
+    }
 }
 
 /// Longest text a long-text column holds on every engine (MariaDB's TEXT), in bytes of UTF-8.
@@ -68,6 +78,7 @@ pub const LONG_TEXT_BYTES: usize = 65_535;
 
 /// Fits a long-text column (blank allowed).
 pub fn long_text(value: &str) -> Result<(), String> {
+    no_nul(value)?;
     if value.len() > LONG_TEXT_BYTES {
         Err(format!("must be at most {LONG_TEXT_BYTES} bytes of UTF-8, got {}", value.len()))
     } else {
@@ -125,5 +136,6 @@ mod tests {
             assert!(web_url(bad).is_err(), "{bad}");
         }
         assert!(text("  ", 10).is_err() && text("ok", 1).is_err() && text("ok", 2).is_ok());
+        assert!(text("a\0b", 10).is_err() && long_text("a\0b").is_err() && long_text("tab\tand\nlines").is_ok());
     }
 }

@@ -9,6 +9,7 @@ mod helpers;
 mod catalogue;
 mod concurrency;
 mod demo;
+mod feeds;
 mod guards;
 mod history;
 mod http;

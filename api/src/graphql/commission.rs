@@ -110,6 +110,10 @@ impl Commission {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// Its releases as partner feeds (RSS, Atom, JSON Feed).
+    async fn feeds(&self, ctx: &Context<'_>) -> GqlResult<super::feed::FeedLinks> {
+        super::feed::links(ctx, &format!("/feeds/commissions/{}", self.0.slug), "")
+    }
     /// The organisation that heads it.
     async fn head_organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         if let Some(head) = &self.1 {

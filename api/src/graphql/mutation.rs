@@ -14,7 +14,7 @@ use super::node::{self, Kind};
 use crate::{
     auth::{Caller, policy::Operation},
     error::{ApiError, GqlResult},
-    service::write::{Author, Key},
+    service::write::{Author, Generation, Key},
 };
 
 /// The author of a write, if the caller may do `operation`.
@@ -22,7 +22,8 @@ pub(crate) fn author<'a>(ctx: &Context<'a>, operation: Operation) -> GqlResult<A
     let caller = ctx.data::<Caller>()?;
     let principal = caller.require(operation).map_err(|error| error.extend())?;
     let request_id = ctx.data_opt::<super::RequestId>().map(|id| id.0.as_str());
-    Ok(Author { principal, request_id })
+    let generation = ctx.data::<std::sync::Arc<Generation>>()?;
+    Ok(Author { principal, request_id, generation })
 }
 
 /// A failed write as GraphQL errors. Invalid input fields each become their own error, with the

@@ -95,6 +95,10 @@ impl Organisation {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// Its releases as partner feeds (RSS, Atom, JSON Feed).
+    async fn feeds(&self, ctx: &Context<'_>) -> GqlResult<super::feed::FeedLinks> {
+        super::feed::links(ctx, &format!("/feeds/organisations/{}", self.0.slug), "")
+    }
     /// The organisation it is a department of.
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.parent_id else { return Ok(None) };

@@ -46,6 +46,10 @@ impl Topic {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// Its releases as partner feeds (RSS, Atom, JSON Feed).
+    async fn feeds(&self, ctx: &Context<'_>) -> GqlResult<super::feed::FeedLinks> {
+        super::feed::links(ctx, &format!("/feeds/topics/{}", self.0.slug), "")
+    }
     /// Releases filed under it, newest first unless `orderBy` says otherwise.
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]

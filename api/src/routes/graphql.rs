@@ -10,7 +10,7 @@ use tracing_actix_web::RequestId;
 
 use crate::{
     auth::{Caller, token::Verifier},
-    config::Limits,
+    config::{FeedSettings, Limits},
     error::ApiError,
     graphql::{self, AppSchema, guard},
 };
@@ -22,6 +22,7 @@ struct Context<'a> {
     limits: &'a Limits,
     caller: Caller,
     request_id: Option<graphql::RequestId>,
+    feed_base: graphql::feed::FeedBase,
 }
 
 impl<'a> Context<'a> {
@@ -30,18 +31,24 @@ impl<'a> Context<'a> {
         db: &'a DatabaseConnection,
         limits: &'a Limits,
         verifier: &Verifier,
+        feeds: &FeedSettings,
         request: &HttpRequest,
     ) -> Self {
         let authorization = request.headers().get(header::AUTHORIZATION).map(|value| value.to_str().unwrap_or(""));
         let caller = Caller::from_authorization(verifier, authorization);
         let request_id = request.extensions().get::<RequestId>().map(|id| graphql::RequestId(id.to_string()));
-        Self { schema, db, limits, caller, request_id }
+        let feed_base = graphql::feed::FeedBase(super::feeds::base_url(feeds, request));
+        Self { schema, db, limits, caller, request_id, feed_base }
     }
 
     async fn run(&self, request: Request) -> Response {
         let access = self.caller.access();
         let query = request.query.clone();
-        let mut request = request.data(access).data(graphql::request_loader(self.db, access)).data(self.caller.clone());
+        let mut request = request
+            .data(access)
+            .data(graphql::request_loader(self.db, access))
+            .data(self.caller.clone())
+            .data(self.feed_base.clone());
         if let Some(id) = &self.request_id {
             request = request.data(id.clone());
         }
@@ -94,6 +101,7 @@ pub async fn post(
     db: web::Data<DatabaseConnection>,
     limits: web::Data<Limits>,
     verifier: web::Data<Verifier>,
+    feeds: web::Data<FeedSettings>,
     request: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -115,7 +123,7 @@ pub async fn post(
             Err(error) => return error_response(ApiError::BadRequest(error.to_string())),
         }
     };
-    execute(Context::new(&schema, &db, &limits, &verifier, &request), batch).await
+    execute(Context::new(&schema, &db, &limits, &verifier, &feeds, &request), batch).await
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`.
@@ -124,6 +132,7 @@ pub async fn get(
     db: web::Data<DatabaseConnection>,
     limits: web::Data<Limits>,
     verifier: web::Data<Verifier>,
+    feeds: web::Data<FeedSettings>,
     request: HttpRequest,
 ) -> HttpResponse {
     let mut query = match async_graphql::http::parse_query_string(request.query_string()) {
@@ -136,7 +145,7 @@ pub async fn get(
     {
         return error_response(ApiError::MutationOverGet);
     }
-    execute(Context::new(&schema, &db, &limits, &verifier, &request), BatchRequest::Single(query)).await
+    execute(Context::new(&schema, &db, &limits, &verifier, &feeds, &request), BatchRequest::Single(query)).await
 }
 
 /// `GET /graphiql`: the in-browser IDE.

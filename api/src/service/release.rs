@@ -237,7 +237,7 @@ pub async fn count(db: &impl ConnectionTrait, access: &Access, filter: &Filter) 
     super::count(db, filtered(access, filter)).await
 }
 
-fn filtered(access: &Access, filter: &Filter) -> Select<release::Entity> {
+pub(crate) fn filtered(access: &Access, filter: &Filter) -> Select<release::Entity> {
     let mut condition = Condition::all().add(access.release_condition());
     if let Some(language) = &filter.language {
         condition = condition.add(release::Column::Language.eq(language.as_str()));

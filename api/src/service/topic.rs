@@ -99,7 +99,7 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     };
     let created = row.insert(&txn).await?;
     write::audit(&txn, author, "Topic", created.public_id, "create", None, Some(&snapshot(&created))).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(created)
 }
 
@@ -127,7 +127,7 @@ pub async fn update(
     write::update_versioned(&txn, changes, COLUMNS, before.id, before.version, "Topic").await?;
     let after = get(&txn, public_id).await?;
     write::audit(&txn, author, "Topic", public_id, "update", Some(&snapshot(&before)), Some(&snapshot(&after))).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(after)
 }
 
@@ -145,7 +145,7 @@ pub async fn delete(
     write::check_version("Topic", before.version, expected)?;
     topic::Entity::delete_by_id(before.id).exec(&txn).await?;
     write::audit(&txn, author, "Topic", public_id, "delete", Some(&snapshot(&before)), None).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(before)
 }
 

@@ -2,7 +2,10 @@
 //! lock and version check that make lost updates impossible, references by key, and the audit
 //! record with the changed fields before and after.
 
-use std::collections::BTreeMap;
+use std::{
+    collections::BTreeMap,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 use chrono::Utc;
 use entity::audit_event;
@@ -28,6 +31,8 @@ pub struct Author<'a> {
     pub principal: &'a Principal,
     /// The request's id (`x-request-id`), to find the write in the server's logs.
     pub request_id: Option<&'a str>,
+    /// The writing server's write count, moved when the write commits.
+    pub generation: &'a Generation,
 }
 
 /// Starts a write. On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`):
@@ -39,6 +44,30 @@ pub async fn begin(db: &DatabaseConnection) -> Result<DatabaseTransaction, ApiEr
         ..TransactionOptions::default()
     };
     Ok(db.begin_with_options(options).await?)
+}
+
+/// Counts the writes one server has committed. Caches of rendered content (the feeds) compare it
+/// with the count they were rendered at; `commit` moves it only once the write is visible, so a
+/// render can never be filed under a count that its content predates.
+#[derive(Debug, Default)]
+pub struct Generation(AtomicU64);
+
+impl Generation {
+    /// How many writes have been committed.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn bump(&self) {
+        self.0.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+/// Commits a write and lets the server's caches know.
+pub async fn commit(txn: DatabaseTransaction, author: Author<'_>) -> Result<(), ApiError> {
+    txn.commit().await?;
+    author.generation.bump();
+    Ok(())
 }
 
 /// A reference to another record in an input: by public id (GraphQL) or by natural key (imports).

@@ -227,7 +227,7 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     }
     let after = snapshot(&txn, &created).await?;
     write::audit(&txn, author, "Commission", created.public_id, "create", None, Some(&after)).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(created)
 }
 
@@ -264,7 +264,7 @@ async fn finish(
     let updated = write::locked(&txn, find(public_id), "Commission", public_id).await?;
     let after = snapshot(&txn, &updated).await?;
     write::audit(&txn, author, "Commission", public_id, operation, Some(&before), Some(&after)).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(updated)
 }
 
@@ -281,7 +281,7 @@ pub async fn delete(
     let before = snapshot(&txn, &current).await?;
     commission::Entity::delete_by_id(current.id).exec(&txn).await?;
     write::audit(&txn, author, "Commission", public_id, "delete", Some(&before), None).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(current)
 }
 

@@ -126,7 +126,7 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     let created = row.insert(&txn).await?;
     let after = snapshot_of(&txn, &created).await?;
     write::audit(&txn, author, "Contact", created.public_id, "create", None, Some(&after)).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(created)
 }
 
@@ -147,7 +147,7 @@ pub async fn update(
     let updated = write::locked(&txn, find(public_id), "Contact", public_id).await?;
     let after = snapshot_of(&txn, &updated).await?;
     write::audit(&txn, author, "Contact", public_id, "update", Some(&before), Some(&after)).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(updated)
 }
 
@@ -164,6 +164,6 @@ pub async fn delete(
     let before = snapshot_of(&txn, &current).await?;
     contact::Entity::delete_by_id(current.id).exec(&txn).await?;
     write::audit(&txn, author, "Contact", public_id, "delete", Some(&before), None).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(current)
 }

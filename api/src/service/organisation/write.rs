@@ -156,7 +156,7 @@ pub async fn create(
     let created = row.insert(&txn).await?;
     let after = snapshot_of(&txn, &created).await?;
     write::audit(&txn, author, "Organisation", created.public_id, "create", None, Some(&after)).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(created)
 }
 
@@ -177,7 +177,7 @@ pub async fn update(
     let updated = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
     let after = snapshot_of(&txn, &updated).await?;
     write::audit(&txn, author, "Organisation", public_id, "update", Some(&before), Some(&after)).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(updated)
 }
 
@@ -201,6 +201,6 @@ pub async fn delete(
         other => other,
     })?;
     write::audit(&txn, author, "Organisation", public_id, "delete", Some(&before), None).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(current)
 }

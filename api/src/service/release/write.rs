@@ -315,7 +315,7 @@ pub(super) async fn finish(
     };
     release_revision::Entity::insert(revision).exec_without_returning(&txn).await?;
     write::audit(&txn, author, "Release", public_id, operation, before.as_ref(), Some(&after)).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(release)
 }
 
@@ -371,6 +371,6 @@ pub async fn delete(
     let before = snapshot(&txn, &current).await?;
     release::Entity::delete_by_id(current.id).exec(&txn).await?;
     write::audit(&txn, author, "Release", public_id, "delete", Some(&before), None).await?;
-    txn.commit().await?;
+    write::commit(txn, author).await?;
     Ok(current)
 }
