@@ -190,6 +190,7 @@ mod tests {
         let private = contact::Model {
             id: 1,
             public_id: uuid::Uuid::nil(),
+            key: None,
             name: "n".into(),
             job_title: None,
             organisation_id: None,

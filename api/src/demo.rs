@@ -269,6 +269,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
         &txn,
         contact::ActiveModel {
             public_id: Set(demo_id("contact/maria-isabel-moncayo")),
+            key: Set(Some("maria-isabel-moncayo".into())),
             name: Set("Maria Isabel Moncayo".into()),
             job_title: Set(None),
             organisation_id: Set(Some(org("iom")?)),
@@ -287,6 +288,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
         &txn,
         contact::ActiveModel {
             public_id: Set(demo_id("contact/sample-press-desk")),
+            key: Set(Some("sample-press-desk".into())),
             name: Set("Sample Press Desk".into()),
             job_title: Set(Some("Media relations (synthetic)".into())),
             organisation_id: Set(Some(org("sample-relief-coalition")?)),
@@ -306,6 +308,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
         &txn,
         contact::ActiveModel {
             public_id: Set(demo_id("contact/sample-duty-officer")),
+            key: Set(Some("sample-duty-officer".into())),
             name: Set("Sample Duty Officer".into()),
             job_title: Set(Some("Duty officer, not for publication (synthetic)".into())),
             organisation_id: Set(Some(org("sample-relief-coalition")?)),

@@ -82,6 +82,9 @@ pub struct Query {
     pub limit: Option<u64>,
     /// The page after this cursor (from a `next` link).
     pub after: Option<Cursor>,
+    /// The parameter the path sets (`/feeds/topics/health` sets `topic`): links leave it out of
+    /// their query string.
+    pub facet: Option<&'static str>,
 }
 
 impl Query {
@@ -130,7 +133,7 @@ impl Query {
             ("commission", self.commission.as_deref()),
             ("organisation", self.organisation.as_deref()),
         ] {
-            if let Some(value) = value {
+            if let Some(value) = value.filter(|_| self.facet != Some(name)) {
                 pairs.append_pair(name, value);
             }
         }

@@ -222,6 +222,7 @@ pub async fn generate(db: &DatabaseConnection, releases: u32) -> Result<Counts, 
             &txn,
             contact::ActiveModel {
                 public_id: Set(uuid(&mut rng)),
+                key: Set(Some(format!("seed-contact-{index}"))),
                 name: Set(format!("Seed Contact {index}")),
                 job_title: Set(Some("Media officer".into())),
                 organisation_id: Set(Some(organisation_ids[rng.usize(..organisation_ids.len())])),

@@ -15,6 +15,9 @@ pub struct Model {
     pub id: i32,
     #[sea_orm(unique)]
     pub public_id: Uuid,
+    /// The natural key imports use (unique when set), e.g. `maria-isabel-moncayo`.
+    #[sea_orm(unique)]
+    pub key: Option<String>,
     pub name: String,
     pub job_title: Option<String>,
     pub organisation_id: Option<i32>,

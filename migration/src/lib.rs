@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261128_000001_create_content_tables;
 mod m20261128_000002_editorial_history;
+mod m20261128_000003_contact_key;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261128_000001_create_content_tables::Migration),
             Box::new(m20261128_000002_editorial_history::Migration),
+            Box::new(m20261128_000003_contact_key::Migration),
         ]
     }
 }

@@ -112,6 +112,8 @@ async fn facets_filter_and_unknown_ones_are_not_found(app: TestApp) {
         assert!(parsed.entries.len() < PUBLIC_RELEASES, "{path} is filtered");
     }
     let (spanish, _) = feed(&app, "/feeds/languages/es.atom?limit=100").await;
+    let own = spanish.links.iter().find(|link| link.rel.as_deref() == Some("self")).unwrap();
+    assert_eq!(own.href, format!("{}/feeds/languages/es.atom?limit=100", app.address), "the facet stays in the path");
     assert!(!spanish.entries.is_empty());
     assert!(spanish.entries.iter().all(|entry| entry.id != urn));
     assert!(spanish.title.unwrap().content.contains("in es"));

@@ -74,6 +74,10 @@ impl Contact {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+    /// The natural key imports name it by, if it has one.
+    async fn key(&self) -> Option<&str> {
+        self.0.key.as_deref()
+    }
     /// Bumped by every write: pass it back as `expectedVersion` so that an update made from a
     /// stale copy is refused instead of overwriting someone else's change.
     async fn version(&self) -> i32 {

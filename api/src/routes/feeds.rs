@@ -94,6 +94,7 @@ pub async fn facet(
         let mut query = Query::parse(request.query_string())?;
         // A facet that does not exist is a missing page, not a bad parameter.
         query.set(parameter, value).map_err(|_| not_found(format!("{facet} `{value}`")))?;
+        query.facet = Some(parameter);
         serve(&request, &db, &settings, &cache, format, format!("/feeds/{facet}/{value}"), query).await
     };
     result.await.unwrap_or_else(|error| error.error_response())

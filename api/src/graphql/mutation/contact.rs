@@ -13,6 +13,8 @@ use crate::{
 /// A new media contact.
 #[derive(InputObject)]
 pub struct CreateContactInput {
+    /// A natural key for imports (slug syntax, unique), e.g. `maria-isabel-moncayo`.
+    key: Option<String>,
     name: String,
     job_title: Option<String>,
     organisation: Option<ID>,
@@ -30,6 +32,7 @@ pub struct CreateContactInput {
 /// Changes to a contact; fields left out stay as they are, `null` clears an optional one.
 #[derive(InputObject)]
 pub struct UpdateContactInput {
+    key: MaybeUndefined<String>,
     name: Option<String>,
     job_title: MaybeUndefined<String>,
     organisation: MaybeUndefined<ID>,
@@ -49,6 +52,7 @@ impl ContactMutation {
     async fn create_contact(&self, ctx: &Context<'_>, input: CreateContactInput) -> GqlResult<Contact> {
         let author = author(ctx, Operation::Create)?;
         let patch = Patch {
+            key: Some(input.key),
             name: Some(input.name),
             job_title: Some(input.job_title),
             organisation: Some(input.organisation.map(|id| key(&id, Kind::Organisation))),
@@ -73,6 +77,7 @@ impl ContactMutation {
         let author = author(ctx, Operation::Update)?;
         let id = id_of("id", &id, Kind::Contact)?;
         let patch = Patch {
+            key: patch(input.key, |value| value),
             name: input.name,
             job_title: patch(input.job_title, |value| value),
             organisation: patch(input.organisation, |id| key(&id, Kind::Organisation)),

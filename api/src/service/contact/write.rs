@@ -22,6 +22,8 @@ use crate::{
 /// clears an optional one.
 #[derive(Clone, Debug, Default)]
 pub struct Patch {
+    /// The natural key imports name the contact by (unique when set).
+    pub key: Option<Option<String>>,
     pub name: Option<String>,
     pub job_title: Option<Option<String>>,
     pub organisation: Option<Option<Key>>,
@@ -42,6 +44,7 @@ const COLUMNS: [contact::Column; 3] = [contact::Column::Id, contact::Column::Ver
 pub fn snapshot(contact: &contact::Model, organisation: Option<&str>) -> Value {
     json!({
         "id": contact.public_id,
+        "key": contact.key,
         "name": contact.name,
         "jobTitle": contact.job_title,
         "organisation": organisation,
@@ -77,6 +80,7 @@ async fn changes(txn: &DatabaseTransaction, patch: Patch, creating: bool) -> Res
         errors.check("name", validate::text(&name, 255));
         row.name = Set(name);
     }
+    row.key = write::optional(&mut errors, "key", patch.key, validate::slug);
     row.job_title = write::optional(&mut errors, "jobTitle", patch.job_title, |text| validate::text(text, 255));
     row.office = write::optional(&mut errors, "office", patch.office, |text| validate::text(text, 255));
     row.email = write::optional(&mut errors, "email", patch.email, validate::email);
