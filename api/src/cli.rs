@@ -1,15 +1,25 @@
-//! The `newsroom` command line: serve, migrate, schema, seed, demo, token.
+//! The `newsroom` command line: serve, migrate, schema, seed, demo, import, export, token.
 
-use std::ffi::OsString;
+use std::{
+    ffi::OsString,
+    io::{IsTerminal, Write},
+    path::PathBuf,
+};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait};
 
 use crate::{
-    auth::{role::Role, token},
+    auth::{
+        role::{Principal, Role},
+        token,
+    },
     config::{AuthSettings, DatabaseSettings, Settings},
-    demo, seed,
+    demo, export,
+    import::{self, Format, record::Kind},
+    seed,
+    service::write::{Author, Generation},
     startup::{Application, connect},
 };
 
@@ -44,6 +54,42 @@ enum Command {
     },
     /// Load the demo content (idempotent), without serving.
     Demo {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Import records (NDJSON, a JSON array, or CSV): upsert by natural key, all or nothing by
+    /// default. Prints a report; exits with 1 if any record failed.
+    Import {
+        /// Files to import together (`-` for standard input). `.csv` files hold one type each,
+        /// named by `--type` or by the file name (`organisations.csv`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Report what would happen, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// atomic (all or nothing) or best-effort (valid records land).
+        #[arg(long, default_value = "atomic")]
+        mode: import::Mode,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// The record type of CSV files.
+        #[arg(long = "type")]
+        kind: Option<String>,
+        /// Who the audit log names as the writer.
+        #[arg(long = "as", default_value = "cli")]
+        author: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Export records as NDJSON, in a fixed order (what `import` reads).
+    Export {
+        /// Only these types (organisation, topic, contact, commission, release); all by default.
+        #[arg(long = "type")]
+        kinds: Vec<String>,
+        /// Write here instead of standard output.
+        #[arg(long)]
+        output: Option<PathBuf>,
         #[command(flatten)]
         database: DatabaseSettings,
     },
@@ -118,6 +164,40 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Token { action: TokenAction::Issue { sub, role, ttl, auth } } => {
             println!("{}", token::issue(&auth, &sub, role, ttl)?);
         }
+        Command::Import { files, dry_run, mode, json, kind, author, database } => {
+            let (db, _) = connect(&database).await.context("cannot connect to the database")?;
+            Migrator::up(&db, None).await?;
+            let report = import_files(&db, files, kind.as_deref(), import::Options { mode, dry_run }, &author).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.text());
+            }
+            if report.failed > 0 {
+                std::process::exit(1);
+            }
+        }
+        Command::Export { kinds, output, database } => {
+            let (db, _) = connect(&database).await.context("cannot connect to the database")?;
+            let kinds = kinds
+                .iter()
+                .map(|name| Kind::parse(name).with_context(|| format!("unknown type `{name}`")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let mut out: Box<dyn Write + Send> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+                None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+            };
+            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+            let writer = tokio::task::spawn_blocking(move || -> std::io::Result<Box<dyn Write + Send>> {
+                while let Some(bytes) = receiver.blocking_recv() {
+                    out.write_all(&bytes)?;
+                }
+                Ok(out)
+            });
+            let written = export::ndjson(&db, &kinds, sender).await?;
+            writer.await??.flush()?;
+            eprintln!("exported {written} records");
+        }
         Command::Demo { database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
             Migrator::up(&db, None).await?;
@@ -126,4 +206,71 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         }
     }
     Ok(())
+}
+
+/// The format of an import file: CSV by extension (its type from `kind` or the file name), a JSON
+/// array when its first character is `[`, NDJSON otherwise.
+fn format_of(path: &std::path::Path, kind: Option<&str>) -> anyhow::Result<Format> {
+    if path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("csv")) {
+        let name = kind.map(str::to_owned).or_else(|| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()));
+        let name = name.unwrap_or_default();
+        let kind = Kind::parse(&name)
+            .with_context(|| format!("{}: give the CSV's record type with --type (not `{name}`)", path.display()))?;
+        return Ok(Format::Csv(kind));
+    }
+    let mut start = [0u8; 64];
+    let read = std::io::Read::read(&mut std::fs::File::open(path)?, &mut start)?;
+    let first =
+        start[..read].iter().copied().find(|byte| !byte.is_ascii_whitespace() && !matches!(byte, 0xEF | 0xBB | 0xBF));
+    Ok(if first == Some(b'[') { Format::Json } else { Format::Ndjson })
+}
+
+/// Imports `files` as the CLI user `author`, with a progress line on a terminal.
+async fn import_files(
+    db: &sea_orm::DatabaseConnection,
+    files: Vec<PathBuf>,
+    kind: Option<&str>,
+    options: import::Options,
+    author: &str,
+) -> anyhow::Result<import::Report> {
+    // Standard input is copied to a temporary file first: the import reads its input twice.
+    let mut keep = Vec::new();
+    let mut inputs = Vec::new();
+    for file in files {
+        let path = if file.as_os_str() == "-" {
+            let mut spool = tempfile::NamedTempFile::new()?;
+            std::io::copy(&mut std::io::stdin().lock(), &mut spool)?;
+            let path = spool.path().to_path_buf();
+            keep.push(spool);
+            path
+        } else {
+            file
+        };
+        let format = format_of(&path, kind)?;
+        inputs.push((path, format));
+    }
+    let progress: Option<import::OnProgress> = std::io::stderr().is_terminal().then(|| {
+        let started = std::time::Instant::now();
+        Box::new(move |progress: import::Progress| {
+            let seconds = started.elapsed().as_secs_f64().max(0.001);
+            let rate = progress.records as f64 / seconds;
+            let eta = if progress.bytes > 0 && progress.total_bytes > progress.bytes {
+                let left = (progress.total_bytes - progress.bytes) as f64 * seconds / progress.bytes as f64;
+                format!(", about {left:.0} s left")
+            } else {
+                String::new()
+            };
+            eprint!("\rread {} records ({rate:.0}/s{eta})   ", progress.records);
+        }) as import::OnProgress
+    });
+    let principal = Principal { subject: format!("cli:{author}"), roles: Role::Importer.into() };
+    let generation = Generation::default();
+    let author = Author { principal: &principal, request_id: None, generation: &generation };
+    let on_terminal = progress.is_some();
+    let report = import::run(db, author, inputs, options, progress).await?;
+    if on_terminal {
+        eprintln!();
+    }
+    drop(keep);
+    Ok(report)
 }

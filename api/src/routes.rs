@@ -1,5 +1,6 @@
 //! HTTP routes: GraphQL over HTTP, GraphiQL, the SDL, partner feeds, and health checks.
 
+pub mod bulk;
 pub mod feeds;
 pub mod graphql;
 pub mod health;
@@ -15,6 +16,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/schema.graphql", web::get().to(graphql::schema))
         .route("/healthz", web::get().to(health::live))
         .route("/readyz", web::get().to(health::ready))
+        .route("/api/import", web::post().to(bulk::import))
+        .route("/api/export", web::get().to(bulk::export))
         .route("/feeds/{file}", get_or_head().to(feeds::releases))
         .route("/feeds/{facet}/{file}", get_or_head().to(feeds::facet));
 }

@@ -155,7 +155,8 @@ impl Application {
         let db_data = web::Data::new(db.clone());
         let verifier = web::Data::new(verifier);
         let feed_settings = web::Data::new(settings.feeds.clone());
-        let feed_cache = web::Data::new(routes::feeds::cache(&settings.feeds, generation));
+        let feed_cache = web::Data::new(routes::feeds::cache(&settings.feeds, generation.clone()));
+        let generation = web::Data::new(generation);
         let static_dir = settings.feeds.static_dir.clone();
         if settings.feeds.public_url == crate::config::DEFAULT_PUBLIC_URL {
             tracing::warn!("NEWSROOM_PUBLIC_URL is not set: feed entries link to {}", settings.feeds.public_url);
@@ -181,12 +182,20 @@ impl Application {
                 .app_data(verifier.clone())
                 .app_data(feed_settings.clone())
                 .app_data(feed_cache.clone())
+                .app_data(generation.clone())
                 .configure(routes::configure)
                 .configure(|config| {
                     if let Some(dir) = &static_dir {
                         config.service(actix_files::Files::new("/static", dir));
                     }
                 })
+        })
+        // Responses leave in one write when they can, but streamed ones (exports, static files)
+        // leave in several: without TCP_NODELAY the second waits for the client's delayed ACK.
+        .on_connect(|connection, _| {
+            if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = stream.set_nodelay(true);
+            }
         })
         .shutdown_timeout(settings.shutdown_timeout_secs);
         if settings.workers > 0 {

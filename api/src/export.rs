@@ -1,0 +1,276 @@
+//! Export: every record, as the import format (`import::record`), streamed in a fixed order so
+//! that two exports of the same content are byte-identical. What a stored record exports as is
+//! also what an import compares a record with to find it unchanged.
+
+use std::collections::HashMap;
+
+use entity::{commission, contact, organisation, release, topic};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use crate::{
+    error::ApiError,
+    import::record::{
+        CommissionRecord, ContactRecord, Kind, MemberRecord, OrganisationRecord, Record, ReleaseOrganisationRecord,
+        ReleaseRecord, TopicRecord,
+    },
+    service,
+};
+
+/// Rows per statement while exporting: bounded memory, few round trips.
+const CHUNK: u64 = 500;
+
+/// Slugs of the organisations `ids`.
+async fn organisation_slugs(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, String>, ApiError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, String)> = organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Slug)
+        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// How a contact is referred to: its key, else its email, else its public id.
+pub fn contact_reference(contact: &contact::Model) -> String {
+    contact.key.clone().or_else(|| contact.email.clone()).unwrap_or_else(|| contact.public_id.to_string())
+}
+
+pub async fn organisations(db: &impl ConnectionTrait, rows: &[organisation::Model]) -> Result<Vec<Record>, ApiError> {
+    let parents: Vec<i32> = rows.iter().filter_map(|row| row.parent_id).collect();
+    let slugs = organisation_slugs(db, &parents).await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            Record::Organisation(OrganisationRecord {
+                id: Some(row.public_id),
+                slug: row.slug.clone(),
+                name: row.name.clone(),
+                acronym: row.acronym.clone(),
+                kind: row.kind,
+                country: row.country.clone(),
+                parent: row.parent_id.and_then(|id| slugs.get(&id).cloned()),
+                website: row.website.clone(),
+                description: row.description.clone(),
+            })
+        })
+        .collect())
+}
+
+pub fn topics(rows: &[topic::Model]) -> Vec<Record> {
+    rows.iter()
+        .map(|row| {
+            Record::Topic(TopicRecord { id: Some(row.public_id), slug: row.slug.clone(), name: row.name.clone() })
+        })
+        .collect()
+}
+
+pub async fn contacts(db: &impl ConnectionTrait, rows: &[contact::Model]) -> Result<Vec<Record>, ApiError> {
+    let organisations: Vec<i32> = rows.iter().filter_map(|row| row.organisation_id).collect();
+    let slugs = organisation_slugs(db, &organisations).await?;
+    Ok(rows
+        .iter()
+        .map(|row| {
+            Record::Contact(ContactRecord {
+                id: Some(row.public_id),
+                key: row.key.clone(),
+                name: row.name.clone(),
+                job_title: row.job_title.clone(),
+                organisation: row.organisation_id.and_then(|id| slugs.get(&id).cloned()),
+                office: row.office.clone(),
+                email: row.email.clone(),
+                phones: row.phones.0.clone(),
+                country: row.country.clone(),
+                public: row.is_public,
+            })
+        })
+        .collect())
+}
+
+pub async fn commissions(db: &impl ConnectionTrait, rows: &[commission::Model]) -> Result<Vec<Record>, ApiError> {
+    let heads: Vec<i32> = rows.iter().filter_map(|row| row.head_organisation_id).collect();
+    let slugs = organisation_slugs(db, &heads).await?;
+    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+    let mut members: HashMap<i32, Vec<MemberRecord>> = HashMap::new();
+    for (seat, organisation) in service::commission::members_of(db, &ids).await? {
+        members.entry(seat.commission_id).or_default().push(MemberRecord {
+            organisation: organisation.slug,
+            role: seat.role,
+            since: seat.since,
+            until: seat.until,
+        });
+    }
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let mut seats = members.remove(&row.id).unwrap_or_default();
+            seats.sort_by(|a, b| a.organisation.cmp(&b.organisation));
+            Record::Commission(CommissionRecord {
+                id: Some(row.public_id),
+                slug: row.slug.clone(),
+                name: row.name.clone(),
+                mandate: row.mandate.clone(),
+                country: row.country.clone(),
+                established_on: row.established_on,
+                legal_basis: row.legal_basis.clone(),
+                head_organisation: row.head_organisation_id.and_then(|id| slugs.get(&id).cloned()),
+                status: row.status,
+                members: seats,
+            })
+        })
+        .collect())
+}
+
+pub async fn releases(db: &impl ConnectionTrait, rows: &[release::Model]) -> Result<Vec<Record>, ApiError> {
+    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+    let groups: Vec<Uuid> = rows.iter().filter_map(|row| row.translation_group).collect();
+    let (topics, commissions, organisations, contacts) = tokio::try_join!(
+        service::release::topics_of(db, &ids),
+        service::release::commissions_of(db, &ids),
+        service::release::organisations_of(db, &ids),
+        service::release::contacts_of(db, &ids),
+    )?;
+    let members: Vec<(Uuid, String, String)> = if groups.is_empty() {
+        Vec::new()
+    } else {
+        release::Entity::find()
+            .select_only()
+            .column(release::Column::TranslationGroup)
+            .column(release::Column::Language)
+            .column(release::Column::Slug)
+            .filter(release::Column::TranslationGroup.is_in(groups))
+            .into_tuple()
+            .all(db)
+            .await?
+    };
+    let mut by_group: HashMap<Uuid, Vec<String>> = HashMap::new();
+    for (group, language, slug) in members {
+        by_group.entry(group).or_default().push(format!("{language}/{slug}"));
+    }
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let of = |id: i32| id == row.id;
+            let mut topic_slugs: Vec<String> =
+                topics.iter().filter(|(id, _)| of(*id)).map(|(_, topic)| topic.slug.clone()).collect();
+            topic_slugs.sort();
+            let mut commission_slugs: Vec<String> =
+                commissions.iter().filter(|(id, _, _)| of(*id)).map(|(_, c, _)| c.slug.clone()).collect();
+            commission_slugs.sort();
+            let mut named: Vec<ReleaseOrganisationRecord> = organisations
+                .iter()
+                .filter(|(id, _, _)| of(*id))
+                .map(|(_, role, o)| ReleaseOrganisationRecord { organisation: o.slug.clone(), role: *role })
+                .collect();
+            named.sort_by(|a, b| a.organisation.cmp(&b.organisation));
+            let own = format!("{}/{}", row.language, row.slug);
+            let mut translations: Vec<String> = row
+                .translation_group
+                .and_then(|group| by_group.get(&group))
+                .map(|keys| keys.iter().filter(|key| **key != own).cloned().collect())
+                .unwrap_or_default();
+            translations.sort();
+            Record::Release(ReleaseRecord {
+                id: Some(row.public_id),
+                language: row.language.clone(),
+                slug: row.slug.clone(),
+                title: row.title.clone(),
+                summary: row.summary.clone(),
+                body: row.body.clone(),
+                dateline_city: row.dateline_city.clone(),
+                dateline_country: row.dateline_country.clone(),
+                status: row.status,
+                published_at: row.published_at,
+                topics: topic_slugs,
+                commissions: commission_slugs,
+                organisations: named,
+                contacts: contacts.iter().filter(|(id, _, _)| of(*id)).map(|(_, c, _)| contact_reference(c)).collect(),
+                translations,
+            })
+        })
+        .collect())
+}
+
+/// One chunk of `kind`, in natural-key order, after `offset`.
+async fn chunk(db: &impl ConnectionTrait, kind: Kind, offset: u64) -> Result<Vec<Record>, ApiError> {
+    Ok(match kind {
+        Kind::Organisation => {
+            let rows = organisation::Entity::find()
+                .order_by_asc(organisation::Column::Slug)
+                .offset(offset)
+                .limit(CHUNK)
+                .all(db)
+                .await?;
+            organisations(db, &rows).await?
+        }
+        Kind::Topic => {
+            topics(&topic::Entity::find().order_by_asc(topic::Column::Slug).offset(offset).limit(CHUNK).all(db).await?)
+        }
+        Kind::Contact => {
+            let rows = contact::Entity::find()
+                .order_by_asc(contact::Column::Key)
+                .order_by_asc(contact::Column::Email)
+                .order_by_asc(contact::Column::PublicId)
+                .offset(offset)
+                .limit(CHUNK)
+                .all(db)
+                .await?;
+            contacts(db, &rows).await?
+        }
+        Kind::Commission => {
+            let rows = commission::Entity::find()
+                .order_by_asc(commission::Column::Slug)
+                .offset(offset)
+                .limit(CHUNK)
+                .all(db)
+                .await?;
+            commissions(db, &rows).await?
+        }
+        Kind::Release => {
+            let rows = release::Entity::find()
+                .order_by_asc(release::Column::Language)
+                .order_by_asc(release::Column::Slug)
+                .offset(offset)
+                .limit(CHUNK)
+                .all(db)
+                .await?;
+            releases(db, &rows).await?
+        }
+    })
+}
+
+/// Writes every record of `kinds` (all kinds when empty) as NDJSON, in the import's order, a
+/// chunk at a time: `out` gets each chunk's bytes. Returns how many records were written.
+pub async fn ndjson(
+    db: &impl ConnectionTrait,
+    kinds: &[Kind],
+    out: tokio::sync::mpsc::Sender<Vec<u8>>,
+) -> Result<u64, ApiError> {
+    let mut written = 0;
+    for kind in Kind::ALL.into_iter().filter(|kind| kinds.is_empty() || kinds.contains(kind)) {
+        let mut offset = 0;
+        loop {
+            let records = chunk(db, kind, offset).await?;
+            if records.is_empty() {
+                break;
+            }
+            let mut bytes = Vec::with_capacity(records.len() * 512);
+            for record in &records {
+                serde_json::to_writer(&mut bytes, record).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+                bytes.push(b'\n');
+            }
+            written += records.len() as u64;
+            offset += records.len() as u64;
+            out.send(bytes).await.map_err(|_| ApiError::BadRequest("the export's reader went away".into()))?;
+            if (records.len() as u64) < CHUNK {
+                break;
+            }
+        }
+    }
+    Ok(written)
+}

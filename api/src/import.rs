@@ -1,0 +1,112 @@
+//! Bulk import: NDJSON, JSON arrays and CSV, upserted by natural key, idempotent, all-or-nothing
+//! (`atomic`) or record by record (`best-effort`), with a dry run that writes nothing and a report
+//! either way.
+//!
+//! Two passes keep memory bounded whatever the file's size. The first (`plan`) reads the file a
+//! record at a time, checks each record on its own and spools the good ones to one temporary file
+//! per type, keeping only their keys in memory. The second (`apply`) writes the types in
+//! dependency order, a chunk at a time, resolving references against the file's keys and the
+//! database, so a record may refer to one later in the file.
+
+pub mod apply;
+pub mod check;
+pub mod plan;
+pub mod reader;
+pub mod record;
+pub mod report;
+
+use std::path::PathBuf;
+
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+
+use self::record::Kind;
+pub use self::{reader::Format, report::Report};
+use crate::{error::ApiError, service::write::Author};
+
+/// What happens to the valid records when some records fail.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// All or nothing, in one transaction.
+    #[default]
+    Atomic,
+    /// Valid records land; failed ones are reported and never land half-written.
+    BestEffort,
+}
+
+impl std::str::FromStr for Mode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "atomic" => Ok(Self::Atomic),
+            "best-effort" => Ok(Self::BestEffort),
+            other => Err(format!("`{other}` is not a mode: use atomic or best-effort")),
+        }
+    }
+}
+
+/// How to import.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    pub mode: Mode,
+    /// Report what would happen and write nothing.
+    pub dry_run: bool,
+}
+
+/// A record that could not be imported (or a file that could not be read), and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    /// The file, when an import reads several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// The line (NDJSON, CSV) or position (JSON array) of the record, from 1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// The record's natural key, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The path of the offending field, e.g. `organisations[1].role`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// A stable code: MALFORMED_JSON, INVALID_UTF8, TRUNCATED_LINE, UNKNOWN_TYPE, UNKNOWN_FIELD,
+    /// MISSING_FIELD, WRONG_TYPE, INVALID_VALUE, UNKNOWN_REFERENCE, REFERENCE_CYCLE, DUPLICATE_KEY,
+    /// CSV_ROW_LENGTH, EMPTY_FILE, …
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure that is not about one field.
+    pub fn file(code: &'static str, message: String) -> Self {
+        Self { file: None, line: None, kind: None, key: None, field: None, code, message }
+    }
+}
+
+/// How far the first pass has read: for a progress line on a terminal.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub records: u64,
+    pub bytes: u64,
+    pub total_bytes: u64,
+}
+
+/// Called now and then while the files are read.
+pub type OnProgress = Box<dyn FnMut(Progress) + Send>;
+
+/// Imports the files `inputs` (each read as its format) together, writing as `author`.
+pub async fn run(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    inputs: Vec<(PathBuf, Format)>,
+    options: Options,
+    progress: Option<OnProgress>,
+) -> Result<Report, ApiError> {
+    let plan = tokio::task::spawn_blocking(move || plan::read(&inputs, progress))
+        .await
+        .map_err(|error| ApiError::BadRequest(format!("the import stopped: {error}")))??;
+    apply::apply(db, author, plan, options).await
+}

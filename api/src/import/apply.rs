@@ -1,0 +1,1046 @@
+//! The second pass: write the spooled records, type by type in dependency order, a chunk at a
+//! time, in one transaction. A record whose references cannot be resolved fails before anything of
+//! it is written; an atomic import with any failure, and every dry run, is rolled back.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{
+    audit_event, commission, commission_member, contact, organisation, release, release_commission, release_contact,
+    release_organisation, release_topic, topic,
+};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    Failure, Mode, Options,
+    plan::{Plan, Spool, Spooled},
+    record::{Kind, Record},
+    report::Report,
+};
+use crate::{
+    error::ApiError,
+    export,
+    service::{
+        bulk,
+        write::{self, Author},
+    },
+};
+
+/// Records per chunk: a few statements each, whatever the file's size.
+const CHUNK: usize = 500;
+
+/// What happened to one record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+struct Run<'a> {
+    txn: DatabaseTransaction,
+    report: Report,
+    now: DateTime<Utc>,
+    mode: Mode,
+    plan_keys: HashMap<Kind, HashSet<String>>,
+    rejected: HashSet<(Kind, String)>,
+    _author: Author<'a>,
+}
+
+impl Run<'_> {
+    fn fail(&mut self, spooled: &Spooled, field: Option<String>, code: &'static str, message: String) {
+        let record = &spooled.record;
+        self.report.fail(Failure {
+            file: spooled.file.clone(),
+            line: Some(spooled.line),
+            kind: Some(record.kind()),
+            key: Some(record.key()),
+            field,
+            ..Failure::file(code, message)
+        });
+    }
+
+    fn count(&mut self, kind: Kind, outcome: Outcome) {
+        let counts = self.report.counts(kind);
+        match outcome {
+            Outcome::Created => counts.created += 1,
+            Outcome::Updated => counts.updated += 1,
+            Outcome::Unchanged => counts.unchanged += 1,
+        }
+    }
+
+    /// Whether `key` of `kind` is a good record of this file (written, or about to be).
+    fn in_file(&self, kind: Kind, key: &str) -> bool {
+        self.plan_keys.get(&kind).is_some_and(|keys| keys.contains(key))
+            && !self.rejected.contains(&(kind, key.to_owned()))
+    }
+}
+
+fn chunks(spool: Option<Spool>) -> Result<Vec<Vec<Spooled>>, ApiError> {
+    // Reads one chunk at a time from disk: the iterator below is consumed lazily by `for` loops
+    // in callers through `into_iter`, and each chunk is dropped once written.
+    let Some(spool) = spool else { return Ok(Vec::new()) };
+    let mut chunks = Vec::new();
+    let mut current = Vec::with_capacity(CHUNK);
+    for spooled in spool.records()? {
+        current.push(spooled?);
+        if current.len() == CHUNK {
+            chunks.push(std::mem::replace(&mut current, Vec::with_capacity(CHUNK)));
+        }
+    }
+    if !current.is_empty() {
+        chunks.push(current);
+    }
+    Ok(chunks)
+}
+
+/// Internal keys of the organisations with `slugs`.
+async fn organisation_ids(txn: &impl ConnectionTrait, slugs: &[String]) -> Result<HashMap<String, i32>, ApiError> {
+    ids_by(txn, organisation::Entity::find(), organisation::Column::Id, organisation::Column::Slug, slugs).await
+}
+
+async fn ids_by<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    select: sea_orm::Select<E>,
+    id: E::Column,
+    key: E::Column,
+    keys: &[String],
+) -> Result<HashMap<String, i32>, ApiError> {
+    let mut found = HashMap::new();
+    for part in keys.chunks(CHUNK) {
+        let rows: Vec<(i32, Option<String>)> = select
+            .clone()
+            .select_only()
+            .column(id)
+            .column(key)
+            .filter(key.is_in(part.iter().cloned()))
+            .into_tuple()
+            .all(txn)
+            .await?;
+        found.extend(rows.into_iter().filter_map(|(id, key)| Some((key?, id))));
+    }
+    Ok(found)
+}
+
+fn unique(keys: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut keys: Vec<String> = keys.into_iter().collect::<HashSet<_>>().into_iter().collect();
+    keys.sort();
+    keys
+}
+
+/// Public ids already taken among those the records bring (a record's id is kept only if free).
+async fn taken_ids<E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    column: E::Column,
+    ids: Vec<Uuid>,
+) -> Result<HashSet<Uuid>, ApiError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<Uuid> =
+        E::find().select_only().column(column).filter(column.is_in(ids)).into_tuple().all(txn).await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Runs the second pass over `plan`.
+pub async fn apply(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    mut plan: Plan,
+    options: Options,
+) -> Result<Report, ApiError> {
+    let mut report = Report::new(options.mode, options.dry_run);
+    report.records = plan.records;
+    for failure in std::mem::take(&mut plan.failures) {
+        report.fail(failure);
+    }
+    let txn = write::begin(db).await?;
+    let mut run = Run {
+        txn,
+        report,
+        now: Utc::now(),
+        mode: options.mode,
+        plan_keys: std::mem::take(&mut plan.keys),
+        rejected: std::mem::take(&mut plan.rejected),
+        _author: author,
+    };
+    let mut spools = std::mem::take(&mut plan.spools);
+    organisations(&mut run, spools.remove(&Kind::Organisation), &plan.parents).await?;
+    topics(&mut run, spools.remove(&Kind::Topic)).await?;
+    contacts(&mut run, spools.remove(&Kind::Contact)).await?;
+    commissions(&mut run, spools.remove(&Kind::Commission)).await?;
+    releases(&mut run, spools.remove(&Kind::Release)).await?;
+
+    let Run { txn, mut report, mode, .. } = run;
+    let keep = !options.dry_run && (mode == Mode::BestEffort || report.failed == 0);
+    if keep {
+        let summary = audit_event::ActiveModel {
+            occurred_at: Set(Utc::now()),
+            actor: Set(author.principal.subject.chars().take(200).collect()),
+            actor_roles: Set(author.principal.roles.to_string()),
+            entity_type: Set("Import".into()),
+            entity_id: Set(Uuid::now_v7()),
+            operation: Set("import".into()),
+            changes: Set(
+                json!({ "mode": report.mode, "records": report.records, "counts": report.counts, "failed": report.failed }),
+            ),
+            request_id: Set(author.request_id.map(|id| id.chars().take(64).collect())),
+            ..Default::default()
+        };
+        audit_event::Entity::insert(summary).exec_without_returning(&txn).await?;
+        write::commit(txn, author).await?;
+        report.committed = true;
+    } else {
+        txn.rollback().await?;
+    }
+    Ok(report)
+}
+
+/// The organisation graph as it will be: every stored organisation's parent, overlaid with the
+/// parents the file sets. Organisations of the file whose parents loop are reported and skipped.
+async fn organisations(
+    run: &mut Run<'_>,
+    spool: Option<Spool>,
+    parents: &HashMap<String, (u64, Option<String>)>,
+) -> Result<(), ApiError> {
+    let chunks = chunks(spool)?;
+    if chunks.is_empty() {
+        return Ok(());
+    }
+    // Phase A: fields, with each parent checked to exist (in the file or stored).
+    let mut outcomes: HashMap<String, (i32, Outcome)> = HashMap::new();
+    for chunk in chunks {
+        let wanted_parents = unique(chunk.iter().filter_map(|s| match &s.record {
+            Record::Organisation(o) => o.parent.clone(),
+            _ => None,
+        }));
+        let stored_parents = organisation_ids(&run.txn, &wanted_parents).await?;
+        let slugs = unique(chunk.iter().map(|s| s.record.key()));
+        let existing: Vec<organisation::Model> =
+            organisation::Entity::find().filter(organisation::Column::Slug.is_in(slugs.clone())).all(&run.txn).await?;
+        let stored: HashMap<String, Record> = export::organisations(&run.txn, &existing)
+            .await?
+            .into_iter()
+            .map(|record| (record.key(), record))
+            .collect();
+        let existing: HashMap<String, organisation::Model> =
+            existing.into_iter().map(|o| (o.slug.clone(), o)).collect();
+        let ids = chunk.iter().filter_map(|s| if let Record::Organisation(o) = &s.record { o.id } else { None });
+        let taken = taken_ids::<organisation::Entity>(&run.txn, organisation::Column::PublicId, ids.collect()).await?;
+        let mut new_rows = Vec::new();
+        for spooled in &chunk {
+            let Record::Organisation(record) = &spooled.record else { continue };
+            if run.rejected.contains(&(Kind::Organisation, record.slug.clone())) {
+                continue;
+            }
+            if let Some(parent) = &record.parent
+                && !run.in_file(Kind::Organisation, parent)
+                && !stored_parents.contains_key(parent)
+            {
+                let message = format!("no organisation `{parent}` in the file or the database");
+                run.fail(spooled, Some("parent".into()), "UNKNOWN_REFERENCE", message);
+                run.rejected.insert((Kind::Organisation, record.slug.clone()));
+                continue;
+            }
+            let fields = |o: &organisation::ActiveModel| o.clone();
+            let mut row = fields(&organisation::ActiveModel {
+                slug: Set(record.slug.clone()),
+                name: Set(record.name.clone()),
+                acronym: Set(record.acronym.clone()),
+                kind: Set(record.kind),
+                country: Set(record.country.clone()),
+                website: Set(record.website.clone()),
+                description: Set(record.description.clone()),
+                ..Default::default()
+            });
+            match existing.get(&record.slug) {
+                None => {
+                    let id = record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7);
+                    row.public_id = Set(id);
+                    row.created_at = Set(run.now);
+                    row.updated_at = Set(run.now);
+                    row.version = Set(1);
+                    row.parent_id = Set(None);
+                    new_rows.push(row);
+                    outcomes.insert(record.slug.clone(), (0, Outcome::Created));
+                }
+                Some(current) => {
+                    let same = match stored.get(&record.slug) {
+                        Some(Record::Organisation(old)) => {
+                            let strip = |o: &super::record::OrganisationRecord| super::record::OrganisationRecord {
+                                id: None,
+                                parent: None,
+                                ..o.clone()
+                            };
+                            strip(old) == strip(record)
+                        }
+                        _ => false,
+                    };
+                    if same {
+                        outcomes.insert(record.slug.clone(), (current.id, Outcome::Unchanged));
+                    } else {
+                        row.updated_at = Set(run.now);
+                        row.version = Set(current.version + 1);
+                        organisation::Entity::update_many()
+                            .set(row)
+                            .filter(organisation::Column::Id.eq(current.id))
+                            .exec(&run.txn)
+                            .await?;
+                        outcomes.insert(record.slug.clone(), (current.id, Outcome::Updated));
+                    }
+                }
+            }
+        }
+        bulk::insert_all(&run.txn, new_rows).await?;
+    }
+    // Phase B: parents, now that every organisation of the file exists; loops are refused.
+    let slugs: Vec<String> = outcomes.keys().cloned().collect();
+    let rows: Vec<(i32, String, Option<i32>, i32)> = organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Slug)
+        .column(organisation::Column::ParentId)
+        .column(organisation::Column::Version)
+        .into_tuple()
+        .all(&run.txn)
+        .await?;
+    let by_slug: HashMap<&str, (i32, Option<i32>, i32)> =
+        rows.iter().map(|(id, slug, parent, version)| (slug.as_str(), (*id, *parent, *version))).collect();
+    let slug_of: HashMap<i32, &str> = rows.iter().map(|(id, slug, _, _)| (*id, slug.as_str())).collect();
+    // The parent of each organisation once the file is applied.
+    let parent_after = |slug: &str| -> Option<String> {
+        match parents.get(slug) {
+            Some((_, parent)) if outcomes.contains_key(slug) => parent.clone(),
+            _ => by_slug
+                .get(slug)
+                .and_then(|(_, parent, _)| parent.and_then(|id| slug_of.get(&id).map(|s| (*s).to_owned()))),
+        }
+    };
+    let mut looping = Vec::new();
+    for slug in &slugs {
+        let mut seen = HashSet::new();
+        let mut at = slug.clone();
+        while let Some(parent) = parent_after(&at) {
+            if &parent == slug || !seen.insert(parent.clone()) {
+                if &parent == slug {
+                    looping.push(slug.clone());
+                }
+                break;
+            }
+            at = parent;
+        }
+    }
+    for slug in slugs {
+        let Some((_, outcome)) = outcomes.get(&slug).copied() else { continue };
+        let Some((id, current_parent, version)) = by_slug.get(slug.as_str()).copied() else { continue };
+        let line = parents.get(&slug).map_or(0, |(line, _)| *line);
+        if looping.contains(&slug) {
+            let spooled = Spooled { file: None, line, record: placeholder_organisation(&slug) };
+            run.fail(&spooled, Some("parent".into()), "REFERENCE_CYCLE", "its parents lead back to itself".into());
+            continue;
+        }
+        let wanted = parents
+            .get(&slug)
+            .and_then(|(_, parent)| parent.as_deref())
+            .and_then(|p| by_slug.get(p))
+            .map(|(id, _, _)| *id);
+        let mut outcome = outcome;
+        if wanted != current_parent {
+            let mut row = organisation::ActiveModel { parent_id: Set(wanted), ..Default::default() };
+            if outcome == Outcome::Unchanged {
+                row.version = Set(version + 1);
+                row.updated_at = Set(run.now);
+                outcome = Outcome::Updated;
+            }
+            organisation::Entity::update_many().set(row).filter(organisation::Column::Id.eq(id)).exec(&run.txn).await?;
+        }
+        run.count(Kind::Organisation, outcome);
+    }
+    Ok(())
+}
+
+/// A stand-in record for reporting an organisation by slug alone.
+fn placeholder_organisation(slug: &str) -> Record {
+    Record::Organisation(super::record::OrganisationRecord {
+        id: None,
+        slug: slug.to_owned(),
+        name: String::new(),
+        acronym: None,
+        kind: organisation::Kind::Other,
+        country: None,
+        parent: None,
+        website: None,
+        description: None,
+    })
+}
+
+async fn topics(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+    for chunk in chunks(spool)? {
+        let slugs = unique(chunk.iter().map(|s| s.record.key()));
+        let existing: HashMap<String, topic::Model> = topic::Entity::find()
+            .filter(topic::Column::Slug.is_in(slugs))
+            .all(&run.txn)
+            .await?
+            .into_iter()
+            .map(|t| (t.slug.clone(), t))
+            .collect();
+        let ids = chunk.iter().filter_map(|s| if let Record::Topic(t) = &s.record { t.id } else { None });
+        let taken = taken_ids::<topic::Entity>(&run.txn, topic::Column::PublicId, ids.collect()).await?;
+        let mut new_rows = Vec::new();
+        for spooled in &chunk {
+            let Record::Topic(record) = &spooled.record else { continue };
+            let outcome = match existing.get(&record.slug) {
+                None => {
+                    new_rows.push(topic::ActiveModel {
+                        public_id: Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7)),
+                        slug: Set(record.slug.clone()),
+                        name: Set(record.name.clone()),
+                        created_at: Set(run.now),
+                        updated_at: Set(run.now),
+                        version: Set(1),
+                        ..Default::default()
+                    });
+                    Outcome::Created
+                }
+                Some(current) if current.name == record.name => Outcome::Unchanged,
+                Some(current) => {
+                    let row = topic::ActiveModel {
+                        name: Set(record.name.clone()),
+                        updated_at: Set(run.now),
+                        version: Set(current.version + 1),
+                        ..Default::default()
+                    };
+                    topic::Entity::update_many()
+                        .set(row)
+                        .filter(topic::Column::Id.eq(current.id))
+                        .exec(&run.txn)
+                        .await?;
+                    Outcome::Updated
+                }
+            };
+            run.count(Kind::Topic, outcome);
+        }
+        bulk::insert_all(&run.txn, new_rows).await?;
+    }
+    Ok(())
+}
+
+/// The stored contacts a chunk names: by key, or (for records without a key) by email.
+async fn stored_contacts(txn: &impl ConnectionTrait, references: &[String]) -> Result<Vec<contact::Model>, ApiError> {
+    if references.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(contact::Entity::find()
+        .filter(
+            Condition::any()
+                .add(contact::Column::Key.is_in(references.iter().cloned()))
+                .add(contact::Column::Email.is_in(references.iter().cloned())),
+        )
+        .all(txn)
+        .await?)
+}
+
+/// The stored contact `reference` names: the one with that key, else one with that email.
+fn find_contact<'a>(contacts: &'a [contact::Model], reference: &str) -> Option<&'a contact::Model> {
+    contacts
+        .iter()
+        .find(|c| c.key.as_deref() == Some(reference))
+        .or_else(|| contacts.iter().filter(|c| c.email.as_deref() == Some(reference)).min_by_key(|c| c.id))
+}
+
+async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+    for chunk in chunks(spool)? {
+        let references = unique(chunk.iter().map(|s| s.record.key()));
+        let existing = stored_contacts(&run.txn, &references).await?;
+        let stored: HashMap<i32, Record> = export::contacts(&run.txn, &existing)
+            .await?
+            .into_iter()
+            .zip(existing.iter().map(|c| c.id))
+            .map(|(record, id)| (id, record))
+            .collect();
+        let organisations = organisation_ids(
+            &run.txn,
+            &unique(chunk.iter().filter_map(|s| match &s.record {
+                Record::Contact(c) => c.organisation.clone(),
+                _ => None,
+            })),
+        )
+        .await?;
+        let ids = chunk.iter().filter_map(|s| if let Record::Contact(c) = &s.record { c.id } else { None });
+        let taken = taken_ids::<contact::Entity>(&run.txn, contact::Column::PublicId, ids.collect()).await?;
+        let mut new_rows = Vec::new();
+        for spooled in &chunk {
+            let Record::Contact(record) = &spooled.record else { continue };
+            let organisation_id = match &record.organisation {
+                Some(slug) => match organisations.get(slug) {
+                    Some(id) => Some(*id),
+                    None => {
+                        run.fail(
+                            spooled,
+                            Some("organisation".into()),
+                            "UNKNOWN_REFERENCE",
+                            format!("no organisation `{slug}`"),
+                        );
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            let mut row = contact::ActiveModel {
+                key: Set(record.key.clone()),
+                name: Set(record.name.clone()),
+                job_title: Set(record.job_title.clone()),
+                organisation_id: Set(organisation_id),
+                office: Set(record.office.clone()),
+                email: Set(record.email.clone()),
+                phones: Set(contact::Phones(record.phones.clone())),
+                country: Set(record.country.clone()),
+                is_public: Set(record.public),
+                ..Default::default()
+            };
+            let current = find_contact(&existing, record.natural_key().unwrap_or_default());
+            let outcome = match current {
+                None => {
+                    row.public_id = Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7));
+                    row.created_at = Set(run.now);
+                    row.updated_at = Set(run.now);
+                    row.version = Set(1);
+                    new_rows.push(row);
+                    Outcome::Created
+                }
+                Some(current) => {
+                    let same = match stored.get(&current.id) {
+                        Some(Record::Contact(old)) => {
+                            super::record::ContactRecord { id: None, ..old.clone() }
+                                == super::record::ContactRecord { id: None, ..record.clone() }
+                        }
+                        _ => false,
+                    };
+                    if same {
+                        Outcome::Unchanged
+                    } else {
+                        row.updated_at = Set(run.now);
+                        row.version = Set(current.version + 1);
+                        contact::Entity::update_many()
+                            .set(row)
+                            .filter(contact::Column::Id.eq(current.id))
+                            .exec(&run.txn)
+                            .await?;
+                        Outcome::Updated
+                    }
+                }
+            };
+            run.count(Kind::Contact, outcome);
+        }
+        bulk::insert_all(&run.txn, new_rows).await?;
+    }
+    Ok(())
+}
+
+async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+    for chunk in chunks(spool)? {
+        let slugs = unique(chunk.iter().map(|s| s.record.key()));
+        let existing_rows: Vec<commission::Model> =
+            commission::Entity::find().filter(commission::Column::Slug.is_in(slugs.clone())).all(&run.txn).await?;
+        let stored: HashMap<String, Record> =
+            export::commissions(&run.txn, &existing_rows).await?.into_iter().map(|r| (r.key(), r)).collect();
+        let existing: HashMap<String, commission::Model> =
+            existing_rows.into_iter().map(|c| (c.slug.clone(), c)).collect();
+        let wanted = unique(chunk.iter().flat_map(|s| match &s.record {
+            Record::Commission(c) => {
+                c.head_organisation.iter().cloned().chain(c.members.iter().map(|m| m.organisation.clone())).collect()
+            }
+            _ => Vec::new(),
+        }));
+        let organisations = organisation_ids(&run.txn, &wanted).await?;
+        let ids = chunk.iter().filter_map(|s| if let Record::Commission(c) = &s.record { c.id } else { None });
+        let taken = taken_ids::<commission::Entity>(&run.txn, commission::Column::PublicId, ids.collect()).await?;
+        let mut written: Vec<(String, Vec<super::record::MemberRecord>)> = Vec::new();
+        let mut new_rows = Vec::new();
+        for spooled in &chunk {
+            let Record::Commission(record) = &spooled.record else { continue };
+            let mut missing = None;
+            if let Some(head) = &record.head_organisation
+                && !organisations.contains_key(head)
+            {
+                missing = Some(("head_organisation".to_owned(), head.clone()));
+            }
+            for (index, member) in record.members.iter().enumerate() {
+                if missing.is_none() && !organisations.contains_key(&member.organisation) {
+                    missing = Some((format!("members[{index}].organisation"), member.organisation.clone()));
+                }
+            }
+            let mut seen = HashSet::new();
+            if let Some(index) = record.members.iter().position(|m| !seen.insert(&m.organisation)) {
+                run.fail(
+                    spooled,
+                    Some(format!("members[{index}]")),
+                    "INVALID_VALUE",
+                    "an organisation sits on the commission once".into(),
+                );
+                continue;
+            }
+            if let Some((field, slug)) = missing {
+                run.fail(spooled, Some(field), "UNKNOWN_REFERENCE", format!("no organisation `{slug}`"));
+                continue;
+            }
+            let mut row = commission::ActiveModel {
+                slug: Set(record.slug.clone()),
+                name: Set(record.name.clone()),
+                mandate: Set(record.mandate.clone()),
+                country: Set(record.country.clone()),
+                established_on: Set(record.established_on),
+                legal_basis: Set(record.legal_basis.clone()),
+                head_organisation_id: Set(record
+                    .head_organisation
+                    .as_ref()
+                    .and_then(|h| organisations.get(h).copied())),
+                status: Set(record.status),
+                ..Default::default()
+            };
+            let outcome = match existing.get(&record.slug) {
+                None => {
+                    row.public_id = Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7));
+                    row.created_at = Set(run.now);
+                    row.updated_at = Set(run.now);
+                    row.version = Set(1);
+                    new_rows.push(row);
+                    Outcome::Created
+                }
+                Some(current) => {
+                    let same = match stored.get(&record.slug) {
+                        Some(Record::Commission(old)) => {
+                            super::record::CommissionRecord { id: None, ..old.clone() }
+                                == super::record::CommissionRecord { id: None, ..record.clone() }
+                        }
+                        _ => false,
+                    };
+                    if same {
+                        Outcome::Unchanged
+                    } else {
+                        row.updated_at = Set(run.now);
+                        row.version = Set(current.version + 1);
+                        commission::Entity::update_many()
+                            .set(row)
+                            .filter(commission::Column::Id.eq(current.id))
+                            .exec(&run.txn)
+                            .await?;
+                        Outcome::Updated
+                    }
+                }
+            };
+            if outcome != Outcome::Unchanged {
+                written.push((record.slug.clone(), record.members.clone()));
+            }
+            run.count(Kind::Commission, outcome);
+        }
+        bulk::insert_all(&run.txn, new_rows).await?;
+        // Members of every created or changed commission, replaced whole.
+        let written_slugs: Vec<String> = written.iter().map(|(slug, _)| slug.clone()).collect();
+        let ids = ids_by(
+            &run.txn,
+            commission::Entity::find(),
+            commission::Column::Id,
+            commission::Column::Slug,
+            &written_slugs,
+        )
+        .await?;
+        let commission_ids: Vec<i32> = ids.values().copied().collect();
+        if !commission_ids.is_empty() {
+            commission_member::Entity::delete_many()
+                .filter(commission_member::Column::CommissionId.is_in(commission_ids))
+                .exec(&run.txn)
+                .await?;
+        }
+        let organisations = &organisations;
+        let rows: Vec<commission_member::ActiveModel> = written
+            .iter()
+            .flat_map(|(slug, members)| {
+                let commission_id = ids.get(slug).copied().unwrap_or_default();
+                members.iter().map(move |member| commission_member::ActiveModel {
+                    commission_id: Set(commission_id),
+                    organisation_id: Set(organisations.get(&member.organisation).copied().unwrap_or_default()),
+                    role: Set(member.role),
+                    since: Set(member.since),
+                    until: Set(member.until),
+                })
+            })
+            .collect();
+        bulk::insert_all(&run.txn, rows).await?;
+    }
+    Ok(())
+}
+
+/// `language/slug` of a release.
+fn release_key(release: &release::Model) -> String {
+    format!("{}/{}", release.language, release.slug)
+}
+
+async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+    // Each written release's translations, for the last step; and what happened to it.
+    let mut translations: HashMap<String, Vec<String>> = HashMap::new();
+    let mut outcomes: HashMap<String, Outcome> = HashMap::new();
+    for chunk in chunks(spool)? {
+        let records: Vec<(&Spooled, &super::record::ReleaseRecord)> =
+            chunk.iter().filter_map(|s| if let Record::Release(r) = &s.record { Some((s, r)) } else { None }).collect();
+        let slugs = unique(records.iter().map(|(_, r)| r.slug.clone()));
+        let existing_rows: Vec<release::Model> = release::Entity::find()
+            .filter(release::Column::Slug.is_in(slugs))
+            .all(&run.txn)
+            .await?
+            .into_iter()
+            .filter(|row| records.iter().any(|(_, r)| r.language == row.language && r.slug == row.slug))
+            .collect();
+        let stored: HashMap<String, Record> =
+            export::releases(&run.txn, &existing_rows).await?.into_iter().map(|r| (r.key(), r)).collect();
+        let existing: HashMap<String, release::Model> =
+            existing_rows.into_iter().map(|r| (release_key(&r), r)).collect();
+        let topic_ids = ids_by(
+            &run.txn,
+            topic::Entity::find(),
+            topic::Column::Id,
+            topic::Column::Slug,
+            &unique(records.iter().flat_map(|(_, r)| r.topics.clone())),
+        )
+        .await?;
+        let commission_ids = ids_by(
+            &run.txn,
+            commission::Entity::find(),
+            commission::Column::Id,
+            commission::Column::Slug,
+            &unique(records.iter().flat_map(|(_, r)| r.commissions.clone())),
+        )
+        .await?;
+        let organisation_ids = organisation_ids(
+            &run.txn,
+            &unique(records.iter().flat_map(|(_, r)| r.organisations.iter().map(|o| o.organisation.clone()))),
+        )
+        .await?;
+        let contacts = stored_contacts(&run.txn, &unique(records.iter().flat_map(|(_, r)| r.contacts.clone()))).await?;
+        let translation_keys = unique(records.iter().flat_map(|(_, r)| r.translations.clone()));
+        let stored_translations = stored_release_keys(&run.txn, &translation_keys).await?;
+        let ids = records.iter().filter_map(|(_, r)| r.id);
+        let taken = taken_ids::<release::Entity>(&run.txn, release::Column::PublicId, ids.collect()).await?;
+
+        let mut new_rows = Vec::new();
+        let mut relate: Vec<&super::record::ReleaseRecord> = Vec::new();
+        for (spooled, record) in &records {
+            if let Some((field, message)) =
+                unresolved(record, &topic_ids, &commission_ids, &organisation_ids, &contacts, |key| {
+                    run.in_file(Kind::Release, key) || stored_translations.contains(key)
+                })
+            {
+                run.fail(spooled, Some(field), "UNKNOWN_REFERENCE", message);
+                continue;
+            }
+            let key = record_key(record);
+            let mut row = release::ActiveModel {
+                language: Set(record.language.clone()),
+                slug: Set(record.slug.clone()),
+                title: Set(record.title.clone()),
+                summary: Set(record.summary.clone()),
+                body: Set(record.body.clone()),
+                dateline_city: Set(record.dateline_city.clone()),
+                dateline_country: Set(record.dateline_country.clone()),
+                status: Set(record.status),
+                published_at: Set(record.published_at),
+                ..Default::default()
+            };
+            let outcome = match existing.get(&key) {
+                None => {
+                    row.public_id = Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7));
+                    row.translation_group = Set(None);
+                    row.created_at = Set(run.now);
+                    row.updated_at = Set(run.now);
+                    row.version = Set(1);
+                    new_rows.push(row);
+                    Outcome::Created
+                }
+                Some(current) => {
+                    let strip = |r: &super::record::ReleaseRecord| super::record::ReleaseRecord {
+                        id: None,
+                        translations: Vec::new(),
+                        ..r.clone()
+                    };
+                    let same = matches!(stored.get(&key), Some(Record::Release(old)) if strip(old) == strip(record));
+                    if same {
+                        Outcome::Unchanged
+                    } else {
+                        row.updated_at = Set(run.now);
+                        row.version = Set(current.version + 1);
+                        row.translation_group = NotSet;
+                        release::Entity::update_many()
+                            .set(row)
+                            .filter(release::Column::Id.eq(current.id))
+                            .exec(&run.txn)
+                            .await?;
+                        Outcome::Updated
+                    }
+                }
+            };
+            if outcome != Outcome::Unchanged {
+                relate.push(record);
+            }
+            translations.insert(key.clone(), record.translations.clone());
+            outcomes.insert(key, outcome);
+        }
+        bulk::insert_all(&run.txn, new_rows).await?;
+        relations(run, &relate, &topic_ids, &commission_ids, &organisation_ids, &contacts).await?;
+    }
+    translation_groups(run, translations, outcomes).await
+}
+
+fn record_key(record: &super::record::ReleaseRecord) -> String {
+    format!("{}/{}", record.language, record.slug)
+}
+
+/// The first reference of `record` that names nothing, as (field, message).
+fn unresolved(
+    record: &super::record::ReleaseRecord,
+    topics: &HashMap<String, i32>,
+    commissions: &HashMap<String, i32>,
+    organisations: &HashMap<String, i32>,
+    contacts: &[contact::Model],
+    release_exists: impl Fn(&str) -> bool,
+) -> Option<(String, String)> {
+    let duplicate = |list: &[String]| {
+        let mut seen = HashSet::new();
+        list.iter().position(|item| !seen.insert(item))
+    };
+    for (name, list, known) in [("topics", &record.topics, topics), ("commissions", &record.commissions, commissions)] {
+        if let Some(index) = list.iter().position(|slug| !known.contains_key(slug)) {
+            return Some((format!("{name}[{index}]"), format!("no {} `{}`", &name[..name.len() - 1], list[index])));
+        }
+        if let Some(index) = duplicate(list) {
+            return Some((format!("{name}[{index}]"), format!("`{}` is listed twice", list[index])));
+        }
+    }
+    if let Some(index) = record.organisations.iter().position(|o| !organisations.contains_key(&o.organisation)) {
+        let slug = &record.organisations[index].organisation;
+        return Some((format!("organisations[{index}].organisation"), format!("no organisation `{slug}`")));
+    }
+    if let Some(index) = duplicate(&record.organisations.iter().map(|o| o.organisation.clone()).collect::<Vec<_>>()) {
+        return Some((format!("organisations[{index}]"), "an organisation is named twice".into()));
+    }
+    if let Some(index) = record.contacts.iter().position(|c| find_contact(contacts, c).is_none()) {
+        return Some((
+            format!("contacts[{index}]"),
+            format!("no contact with key or email `{}`", record.contacts[index]),
+        ));
+    }
+    if let Some(index) = duplicate(&record.contacts) {
+        return Some((format!("contacts[{index}]"), format!("`{}` is listed twice", record.contacts[index])));
+    }
+    let own = record_key(record);
+    if let Some(index) = record.translations.iter().position(|key| *key == own || !release_exists(key)) {
+        let key = &record.translations[index];
+        let message =
+            if *key == own { "a release is not its own translation".to_owned() } else { format!("no release `{key}`") };
+        return Some((format!("translations[{index}]"), message));
+    }
+    None
+}
+
+/// Which of `keys` (`language/slug`) are stored releases.
+async fn stored_release_keys(txn: &impl ConnectionTrait, keys: &[String]) -> Result<HashSet<String>, ApiError> {
+    let slugs = unique(keys.iter().filter_map(|key| key.split_once('/').map(|(_, slug)| slug.to_owned())));
+    if slugs.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<(String, String)> = release::Entity::find()
+        .select_only()
+        .column(release::Column::Language)
+        .column(release::Column::Slug)
+        .filter(release::Column::Slug.is_in(slugs))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(rows.into_iter().map(|(language, slug)| format!("{language}/{slug}")).filter(|key| keys.contains(key)).collect())
+}
+
+/// Replaces the relations of the created and changed releases of a chunk.
+async fn relations(
+    run: &mut Run<'_>,
+    records: &[&super::record::ReleaseRecord],
+    topics: &HashMap<String, i32>,
+    commissions: &HashMap<String, i32>,
+    organisations: &HashMap<String, i32>,
+    contacts: &[contact::Model],
+) -> Result<(), ApiError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let slugs = unique(records.iter().map(|r| r.slug.clone()));
+    let rows: Vec<(i32, String, String)> = release::Entity::find()
+        .select_only()
+        .column(release::Column::Id)
+        .column(release::Column::Language)
+        .column(release::Column::Slug)
+        .filter(release::Column::Slug.is_in(slugs))
+        .into_tuple()
+        .all(&run.txn)
+        .await?;
+    let ids: HashMap<String, i32> =
+        rows.into_iter().map(|(id, language, slug)| (format!("{language}/{slug}"), id)).collect();
+    let release_ids: Vec<i32> = records.iter().filter_map(|r| ids.get(&record_key(r)).copied()).collect();
+    release_topic::Entity::delete_many()
+        .filter(release_topic::Column::ReleaseId.is_in(release_ids.clone()))
+        .exec(&run.txn)
+        .await?;
+    release_commission::Entity::delete_many()
+        .filter(release_commission::Column::ReleaseId.is_in(release_ids.clone()))
+        .exec(&run.txn)
+        .await?;
+    release_organisation::Entity::delete_many()
+        .filter(release_organisation::Column::ReleaseId.is_in(release_ids.clone()))
+        .exec(&run.txn)
+        .await?;
+    release_contact::Entity::delete_many()
+        .filter(release_contact::Column::ReleaseId.is_in(release_ids))
+        .exec(&run.txn)
+        .await?;
+    let (mut topic_rows, mut commission_rows, mut organisation_rows, mut contact_rows) =
+        (vec![], vec![], vec![], vec![]);
+    for record in records {
+        let Some(release_id) = ids.get(&record_key(record)).copied() else { continue };
+        for slug in &record.topics {
+            let topic_id = topics.get(slug).copied().unwrap_or_default();
+            topic_rows.push(release_topic::ActiveModel { release_id: Set(release_id), topic_id: Set(topic_id) });
+        }
+        for slug in &record.commissions {
+            let commission_id = commissions.get(slug).copied().unwrap_or_default();
+            commission_rows.push(release_commission::ActiveModel {
+                release_id: Set(release_id),
+                commission_id: Set(commission_id),
+            });
+        }
+        for named in &record.organisations {
+            organisation_rows.push(release_organisation::ActiveModel {
+                release_id: Set(release_id),
+                organisation_id: Set(organisations.get(&named.organisation).copied().unwrap_or_default()),
+                role: Set(named.role),
+            });
+        }
+        for (position, reference) in record.contacts.iter().enumerate() {
+            let contact_id = find_contact(contacts, reference).map_or(0, |c| c.id);
+            contact_rows.push(release_contact::ActiveModel {
+                release_id: Set(release_id),
+                contact_id: Set(contact_id),
+                position: Set(position as i32),
+            });
+        }
+    }
+    bulk::insert_all(&run.txn, topic_rows).await?;
+    bulk::insert_all(&run.txn, commission_rows).await?;
+    bulk::insert_all(&run.txn, organisation_rows).await?;
+    bulk::insert_all(&run.txn, contact_rows).await
+}
+
+/// A release's key, translation group and version.
+type ReleaseState = (i32, Option<Uuid>, i32);
+
+/// Makes each group of releases the file says are translations of each other share one
+/// translation group, and counts each release's outcome.
+async fn translation_groups(
+    run: &mut Run<'_>,
+    translations: HashMap<String, Vec<String>>,
+    mut outcomes: HashMap<String, Outcome>,
+) -> Result<(), ApiError> {
+    // Union-find over release keys.
+    let mut parent: HashMap<String, String> = HashMap::new();
+    fn root(parent: &mut HashMap<String, String>, key: &str) -> String {
+        let mut at = key.to_owned();
+        while let Some(next) = parent.get(&at).filter(|next| **next != at).cloned() {
+            at = next;
+        }
+        at
+    }
+    for (key, others) in &translations {
+        parent.entry(key.clone()).or_insert_with(|| key.clone());
+        for other in others {
+            parent.entry(other.clone()).or_insert_with(|| other.clone());
+            let (a, b) = (root(&mut parent, key), root(&mut parent, other));
+            if a != b {
+                let (low, high) = if a < b { (a, b) } else { (b, a) };
+                parent.insert(high, low);
+            }
+        }
+    }
+    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
+    let keys: Vec<String> = parent.keys().cloned().collect();
+    for key in keys {
+        let group = root(&mut parent, &key);
+        groups.entry(group).or_default().push(key);
+    }
+    // Current state of every release involved.
+    let all: Vec<String> = groups.values().flatten().cloned().collect();
+    let slugs = unique(all.iter().filter_map(|key| key.split_once('/').map(|(_, slug)| slug.to_owned())));
+    let mut current: HashMap<String, ReleaseState> = HashMap::new();
+    for part in slugs.chunks(CHUNK) {
+        let rows: Vec<(i32, String, String, Option<Uuid>, i32)> = release::Entity::find()
+            .select_only()
+            .column(release::Column::Id)
+            .column(release::Column::Language)
+            .column(release::Column::Slug)
+            .column(release::Column::TranslationGroup)
+            .column(release::Column::Version)
+            .filter(release::Column::Slug.is_in(part.iter().cloned()))
+            .into_tuple()
+            .all(&run.txn)
+            .await?;
+        for (id, language, slug, group, version) in rows {
+            current.insert(format!("{language}/{slug}"), (id, group, version));
+        }
+    }
+    let mut group_sizes: HashMap<Uuid, u64> = HashMap::new();
+    let known_groups: Vec<Uuid> =
+        current.values().filter_map(|(_, group, _)| *group).collect::<HashSet<_>>().into_iter().collect();
+    for part in known_groups.chunks(CHUNK) {
+        let rows: Vec<Option<Uuid>> = release::Entity::find()
+            .select_only()
+            .column(release::Column::TranslationGroup)
+            .filter(release::Column::TranslationGroup.is_in(part.iter().copied()))
+            .into_tuple()
+            .all(&run.txn)
+            .await?;
+        for group in rows.into_iter().flatten() {
+            *group_sizes.entry(group).or_default() += 1;
+        }
+    }
+    for members in groups.values() {
+        let states: Vec<(String, ReleaseState)> =
+            members.iter().filter_map(|key| current.get(key).map(|state| (key.clone(), *state))).collect();
+        let first = states.first().and_then(|(_, (_, group, _))| *group);
+        let intact = first.is_some_and(|group| {
+            states.iter().all(|(_, (_, g, _))| *g == Some(group))
+                && group_sizes.get(&group) == Some(&(states.len() as u64))
+        });
+        let single = states.len() == 1;
+        if intact || (single && states[0].1.1.is_none_or(|g| group_sizes.get(&g) == Some(&1))) {
+            continue;
+        }
+        let group = if single { None } else { Some(Uuid::now_v7()) };
+        for (key, (id, _, version)) in &states {
+            let outcome = outcomes.get(key).copied();
+            let mut row = release::ActiveModel { translation_group: Set(group), ..Default::default() };
+            if outcome == Some(Outcome::Unchanged) || outcome.is_none() {
+                row.version = Set(version + 1);
+                row.updated_at = Set(run.now);
+                if outcome.is_some() {
+                    outcomes.insert(key.clone(), Outcome::Updated);
+                }
+            }
+            release::Entity::update_many().set(row).filter(release::Column::Id.eq(*id)).exec(&run.txn).await?;
+        }
+    }
+    for outcome in outcomes.into_values() {
+        run.count(Kind::Release, outcome);
+    }
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! The first pass: read the file, check each record, and spool the good ones by type; keep their
+//! keys (to resolve references in any order and to catch a key given twice), the organisations'
+//! parents (to catch cycles), and every failure.
+
+use std::{
+    collections::{HashMap, HashSet},
+    fs::File,
+    io::{BufRead, BufReader, BufWriter, Seek, Write},
+    path::PathBuf,
+};
+
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Failure, check,
+    reader::{self, Format},
+    record::{Kind, Record},
+};
+use crate::error::ApiError;
+
+/// A checked record and where it came from, as spooled.
+#[derive(Serialize, Deserialize)]
+pub struct Spooled {
+    /// The file it came from, when an import reads several.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    pub line: u64,
+    pub record: Record,
+}
+
+/// The good records of one type, on disk.
+pub struct Spool {
+    file: BufWriter<File>,
+    pub count: u64,
+}
+
+impl Spool {
+    /// The records, in file order.
+    pub fn records(self) -> Result<impl Iterator<Item = Result<Spooled, ApiError>>, ApiError> {
+        let mut file = self.file.into_inner().map_err(|error| io(error.into_error()))?;
+        file.rewind().map_err(io)?;
+        Ok(BufReader::new(file).lines().map(|line| {
+            let line = line.map_err(io)?;
+            serde_json::from_str(&line).map_err(|error| ApiError::BadRequest(format!("import spool: {error}")))
+        }))
+    }
+}
+
+fn io(error: std::io::Error) -> ApiError {
+    ApiError::BadRequest(format!("cannot read or write the import's temporary files: {error}"))
+}
+
+/// What the first pass found.
+pub struct Plan {
+    pub spools: HashMap<Kind, Spool>,
+    /// The natural keys of the good records of each type.
+    pub keys: HashMap<Kind, HashSet<String>>,
+    /// Each organisation's parent slug, as the file sets it.
+    pub parents: HashMap<String, (u64, Option<String>)>,
+    pub failures: Vec<Failure>,
+    pub records: u64,
+    /// Good records that the whole file makes bad (organisations in a parent cycle).
+    pub rejected: HashSet<(Kind, String)>,
+}
+
+/// Counts the bytes read, for progress.
+struct Counting<R> {
+    inner: R,
+    bytes: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        self.bytes.fetch_add(read as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(read)
+    }
+}
+
+/// Reads and checks the files `inputs`, in order, as one import.
+pub fn read(inputs: &[(PathBuf, Format)], mut progress: Option<super::OnProgress>) -> Result<Plan, ApiError> {
+    let total_bytes = inputs.iter().filter_map(|(path, _)| std::fs::metadata(path).ok()).map(|m| m.len()).sum();
+    let bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let mut last_report = std::time::Instant::now();
+    let mut plan = Plan {
+        spools: HashMap::new(),
+        keys: HashMap::new(),
+        parents: HashMap::new(),
+        failures: Vec::new(),
+        records: 0,
+        rejected: HashSet::new(),
+    };
+    let mut first_line: HashMap<(Kind, String), (Option<String>, u64)> = HashMap::new();
+    let mut error = None;
+    for (path, format) in inputs {
+        let file = Counting { inner: File::open(path).map_err(io)?, bytes: bytes.clone() };
+        let name =
+            (inputs.len() > 1).then(|| path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+        let records = reader::read(*format, file, &mut |(line, result)| {
+            if let Some(progress) = progress.as_mut()
+                && last_report.elapsed() >= std::time::Duration::from_millis(250)
+            {
+                last_report = std::time::Instant::now();
+                let bytes = bytes.load(std::sync::atomic::Ordering::Relaxed);
+                progress(super::Progress { records: plan.records + line, bytes, total_bytes });
+            }
+            let failures = match result.map_err(|failure| vec![failure]).and_then(check::record) {
+                Ok(record) => {
+                    let (kind, key) = (record.kind(), record.key());
+                    if let Some((file, first)) = first_line.get(&(kind, key.clone())) {
+                        let place = match file {
+                            Some(file) => format!("{file}, line {first}"),
+                            None => format!("line {first}"),
+                        };
+                        vec![Failure {
+                            kind: Some(kind),
+                            key: Some(key.clone()),
+                            ..Failure::file("DUPLICATE_KEY", format!("the same {} is already on {place}", kind.name()))
+                        }]
+                    } else {
+                        first_line.insert((kind, key.clone()), (name.clone(), line));
+                        if let Record::Organisation(organisation) = &record {
+                            plan.parents.insert(key.clone(), (line, organisation.parent.clone()));
+                        }
+                        plan.keys.entry(kind).or_default().insert(key);
+                        if let Err(failure) = spool(&mut plan.spools, Spooled { file: name.clone(), line, record }) {
+                            error.get_or_insert(failure);
+                        }
+                        Vec::new()
+                    }
+                }
+                Err(failures) => failures,
+            };
+            plan.failures.extend(failures.into_iter().map(|failure| Failure {
+                file: name.clone(),
+                line: Some(line),
+                ..failure
+            }));
+        });
+        plan.records += records;
+    }
+    if let Some(error) = error {
+        return Err(error);
+    }
+    if plan.records == 0 && plan.failures.is_empty() {
+        plan.failures.push(Failure::file("EMPTY_FILE", "the file holds no records".into()));
+    }
+    cycles(&mut plan);
+    Ok(plan)
+}
+
+fn spool(spools: &mut HashMap<Kind, Spool>, spooled: Spooled) -> Result<(), ApiError> {
+    let kind = spooled.record.kind();
+    let spool = match spools.entry(kind) {
+        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+        std::collections::hash_map::Entry::Vacant(entry) => {
+            entry.insert(Spool { file: BufWriter::new(tempfile::tempfile().map_err(io)?), count: 0 })
+        }
+    };
+    serde_json::to_writer(&mut spool.file, &spooled).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+    spool.file.write_all(b"\n").map_err(io)?;
+    spool.count += 1;
+    Ok(())
+}
+
+/// Organisations whose parents, as the file sets them, lead back to themselves.
+fn cycles(plan: &mut Plan) {
+    let mut in_cycle = Vec::new();
+    for start in plan.parents.keys() {
+        let mut seen = HashSet::new();
+        let mut at = start;
+        while let Some((_, Some(parent))) = plan.parents.get(at) {
+            if parent == start {
+                in_cycle.push(start.clone());
+                break;
+            }
+            if !seen.insert(parent) {
+                break;
+            }
+            at = parent;
+        }
+    }
+    in_cycle.sort();
+    for slug in in_cycle {
+        plan.rejected.insert((Kind::Organisation, slug.clone()));
+        let line = plan.parents.get(&slug).map(|(line, _)| *line);
+        plan.failures.push(Failure {
+            line,
+            kind: Some(Kind::Organisation),
+            key: Some(slug),
+            field: Some("parent".into()),
+            ..Failure::file("REFERENCE_CYCLE", "its parents lead back to itself".into())
+        });
+    }
+}
