@@ -82,6 +82,7 @@ pub struct TestApp {
     db: DatabaseConnection,
     handle: ServerHandle,
     database: Option<TestDatabase>,
+    backend: Backend,
 }
 
 impl TestApp {
@@ -100,12 +101,17 @@ impl TestApp {
         let handle = application.handle();
         tokio::spawn(application.run_until_stopped());
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Some(Self { address, client, statements, db, handle, database: Some(database) })
+        Some(Self { address, client, statements, db, handle, database: Some(database), backend })
     }
 
     /// Starts the app with the demo content.
     pub async fn spawn_demo(backend: Backend) -> Option<Self> {
         Self::spawn_with(backend, |settings| settings.demo = true).await
+    }
+
+    /// The engine it runs on (for a second app on the same engine).
+    pub fn backend(&self) -> Backend {
+        self.backend
     }
 
     /// The app's database pool, for arranging rows the API cannot write yet.

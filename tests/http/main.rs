@@ -6,6 +6,7 @@
 #[macro_use]
 mod helpers;
 
+mod bulk;
 mod catalogue;
 mod concurrency;
 mod demo;
