@@ -93,16 +93,23 @@ const TOPIC: &str = r#"{"type":"topic","slug":"fresh-topic","name":"Fresh"}"#;
 
 /// One bad input: `body` must fail with `code` (at `line` and `field`, when given), and in atomic
 /// mode nothing of it may land.
-async fn refused(
-    app: &TestApp,
-    label: &str,
+struct BadInput<'a> {
+    label: &'a str,
     body: Vec<u8>,
-    content_type: &str,
-    query: &str,
-    code: &str,
+    content_type: &'a str,
+    query: &'a str,
+    code: &'a str,
     line: Option<u64>,
-    field: Option<&str>,
-) {
+    field: Option<&'a str>,
+}
+
+/// An NDJSON bad input.
+fn bad<'a>(label: &'a str, body: Vec<u8>, code: &'a str, line: Option<u64>, field: Option<&'a str>) -> BadInput<'a> {
+    BadInput { label, body, content_type: "application/x-ndjson", query: "", code, line, field }
+}
+
+async fn refused(app: &TestApp, case: BadInput<'_>) {
+    let BadInput { label, body, content_type, query, code, line, field } = case;
     let before = export(app).await;
     let (status, report) = import(app, body, content_type, query).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{label}: {report:#}");
@@ -124,61 +131,44 @@ async fn refused(
 }
 
 async fn every_bad_input_is_reported_and_nothing_is_written(app: TestApp) {
-    let nd = "application/x-ndjson";
-    let cases: Vec<(&str, Vec<u8>, &str, Option<u64>, Option<&str>)> = vec![
-        ("malformed JSON", format!("{TOPIC}\n{{\"type\":\"topic\",\n").into_bytes(), "MALFORMED_JSON", Some(2), None),
-        ("wrong field type", format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"x\",\"name\":5}}\n").into_bytes(), "WRONG_TYPE", Some(2), Some("name")),
-        ("unknown field", format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"x\",\"name\":\"X\",\"colour\":\"red\"}}\n").into_bytes(), "UNKNOWN_FIELD", Some(2), Some("colour")),
-        ("unknown type", format!("{TOPIC}\n{{\"type\":\"planet\",\"slug\":\"mars\"}}\n").into_bytes(), "UNKNOWN_TYPE", Some(2), Some("type")),
-        ("missing field", b"{\"type\":\"topic\",\"slug\":\"x\"}\n".to_vec(), "MISSING_FIELD", Some(1), Some("name")),
-        ("unknown reference", format!("{TOPIC}\n{{\"type\":\"release\",\"language\":\"en\",\"slug\":\"r\",\"title\":\"R\",\"topics\":[\"fresh-topic\",\"no-such-topic\"]}}\n").into_bytes(), "UNKNOWN_REFERENCE", Some(2), Some("topics[1]")),
-        ("unknown reference (organisation's parent)", b"{\"type\":\"organisation\",\"slug\":\"child\",\"name\":\"C\",\"kind\":\"other\",\"parent\":\"nobody\"}\n".to_vec(), "UNKNOWN_REFERENCE", Some(1), Some("parent")),
-        ("reference cycle", b"{\"type\":\"organisation\",\"slug\":\"a-org\",\"name\":\"A\",\"kind\":\"other\",\"parent\":\"b-org\"}\n{\"type\":\"organisation\",\"slug\":\"b-org\",\"name\":\"B\",\"kind\":\"other\",\"parent\":\"a-org\"}\n".to_vec(), "REFERENCE_CYCLE", None, Some("parent")),
-        ("cycle through stored data", b"{\"type\":\"organisation\",\"slug\":\"iom\",\"name\":\"International Organization for Migration\",\"kind\":\"un_agency\",\"parent\":\"iom-child\"}\n{\"type\":\"organisation\",\"slug\":\"iom-child\",\"name\":\"C\",\"kind\":\"other\",\"parent\":\"iom\"}\n".to_vec(), "REFERENCE_CYCLE", None, Some("parent")),
-        ("same key twice", format!("{TOPIC}\n{TOPIC}\n").into_bytes(), "DUPLICATE_KEY", Some(2), None),
-        ("invalid enum", b"{\"type\":\"organisation\",\"slug\":\"o\",\"name\":\"O\",\"kind\":\"planet\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("kind")),
-        ("invalid date", b"{\"type\":\"commission\",\"slug\":\"c\",\"name\":\"C\",\"mandate\":\"M\",\"established_on\":\"2004-13-45\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("established_on")),
-        ("invalid instant", b"{\"type\":\"release\",\"language\":\"en\",\"slug\":\"r\",\"title\":\"R\",\"status\":\"published\",\"published_at\":\"yesterday\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("published_at")),
-        ("invalid email", b"{\"type\":\"contact\",\"key\":\"k\",\"name\":\"N\",\"email\":\"not-an-email\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("email")),
-        ("invalid country", b"{\"type\":\"organisation\",\"slug\":\"o\",\"name\":\"O\",\"kind\":\"other\",\"country\":\"XX\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("country")),
-        ("invalid language", b"{\"type\":\"release\",\"language\":\"not a tag\",\"slug\":\"r\",\"title\":\"R\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("language")),
-        ("oversized field", format!("{{\"type\":\"release\",\"language\":\"en\",\"slug\":\"r\",\"title\":\"{}\"}}\n", "t".repeat(501)).into_bytes(), "INVALID_VALUE", Some(1), Some("title")),
-        ("invalid UTF-8", [TOPIC.as_bytes(), b"\n{\"type\":\"topic\",\"slug\":\"x\",\"name\":\"\xff\xfe\"}\n"].concat(), "INVALID_UTF8", Some(2), None),
-        ("empty file", Vec::new(), "EMPTY_FILE", None, None),
-        ("blank lines only", b"\n  \n\r\n".to_vec(), "EMPTY_FILE", None, None),
-        ("truncated last line", format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"x\",\"na").into_bytes(), "TRUNCATED_LINE", Some(2), None),
-        ("missing type", b"{\"slug\":\"x\",\"name\":\"X\"}\n".to_vec(), "MISSING_FIELD", Some(1), Some("type")),
-        ("not an object", b"[1,2]\n".to_vec(), "WRONG_TYPE", Some(1), None),
-        ("published without a date", b"{\"type\":\"release\",\"language\":\"en\",\"slug\":\"r\",\"title\":\"R\",\"status\":\"published\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("published_at")),
+    let cases = vec![
+        bad("malformed JSON", format!("{TOPIC}\n{{\"type\":\"topic\",\n").into_bytes(), "MALFORMED_JSON", Some(2), None),
+        bad("wrong field type", format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"x\",\"name\":5}}\n").into_bytes(), "WRONG_TYPE", Some(2), Some("name")),
+        bad("unknown field", format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"x\",\"name\":\"X\",\"colour\":\"red\"}}\n").into_bytes(), "UNKNOWN_FIELD", Some(2), Some("colour")),
+        bad("unknown type", format!("{TOPIC}\n{{\"type\":\"planet\",\"slug\":\"mars\"}}\n").into_bytes(), "UNKNOWN_TYPE", Some(2), Some("type")),
+        bad("missing field", b"{\"type\":\"topic\",\"slug\":\"x\"}\n".to_vec(), "MISSING_FIELD", Some(1), Some("name")),
+        bad("unknown reference", format!("{TOPIC}\n{{\"type\":\"release\",\"language\":\"en\",\"slug\":\"r\",\"title\":\"R\",\"topics\":[\"fresh-topic\",\"no-such-topic\"]}}\n").into_bytes(), "UNKNOWN_REFERENCE", Some(2), Some("topics[1]")),
+        bad("unknown reference (organisation's parent)", b"{\"type\":\"organisation\",\"slug\":\"child\",\"name\":\"C\",\"kind\":\"other\",\"parent\":\"nobody\"}\n".to_vec(), "UNKNOWN_REFERENCE", Some(1), Some("parent")),
+        bad("reference cycle", b"{\"type\":\"organisation\",\"slug\":\"a-org\",\"name\":\"A\",\"kind\":\"other\",\"parent\":\"b-org\"}\n{\"type\":\"organisation\",\"slug\":\"b-org\",\"name\":\"B\",\"kind\":\"other\",\"parent\":\"a-org\"}\n".to_vec(), "REFERENCE_CYCLE", None, Some("parent")),
+        bad("cycle through stored data", b"{\"type\":\"organisation\",\"slug\":\"iom\",\"name\":\"International Organization for Migration\",\"kind\":\"un_agency\",\"parent\":\"iom-child\"}\n{\"type\":\"organisation\",\"slug\":\"iom-child\",\"name\":\"C\",\"kind\":\"other\",\"parent\":\"iom\"}\n".to_vec(), "REFERENCE_CYCLE", None, Some("parent")),
+        bad("same key twice", format!("{TOPIC}\n{TOPIC}\n").into_bytes(), "DUPLICATE_KEY", Some(2), None),
+        bad("invalid enum", b"{\"type\":\"organisation\",\"slug\":\"o\",\"name\":\"O\",\"kind\":\"planet\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("kind")),
+        bad("invalid date", b"{\"type\":\"commission\",\"slug\":\"c\",\"name\":\"C\",\"mandate\":\"M\",\"established_on\":\"2004-13-45\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("established_on")),
+        bad("invalid instant", b"{\"type\":\"release\",\"language\":\"en\",\"slug\":\"r\",\"title\":\"R\",\"status\":\"published\",\"published_at\":\"yesterday\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("published_at")),
+        bad("invalid email", b"{\"type\":\"contact\",\"key\":\"k\",\"name\":\"N\",\"email\":\"not-an-email\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("email")),
+        bad("invalid country", b"{\"type\":\"organisation\",\"slug\":\"o\",\"name\":\"O\",\"kind\":\"other\",\"country\":\"XX\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("country")),
+        bad("invalid language", b"{\"type\":\"release\",\"language\":\"not a tag\",\"slug\":\"r\",\"title\":\"R\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("language")),
+        bad("oversized field", format!("{{\"type\":\"release\",\"language\":\"en\",\"slug\":\"r\",\"title\":\"{}\"}}\n", "t".repeat(501)).into_bytes(), "INVALID_VALUE", Some(1), Some("title")),
+        bad("invalid UTF-8", [TOPIC.as_bytes(), b"\n{\"type\":\"topic\",\"slug\":\"x\",\"name\":\"\xff\xfe\"}\n"].concat(), "INVALID_UTF8", Some(2), None),
+        bad("empty file", Vec::new(), "EMPTY_FILE", None, None),
+        bad("blank lines only", b"\n  \n\r\n".to_vec(), "EMPTY_FILE", None, None),
+        bad("truncated last line", format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"x\",\"na").into_bytes(), "TRUNCATED_LINE", Some(2), None),
+        bad("missing type", b"{\"slug\":\"x\",\"name\":\"X\"}\n".to_vec(), "MISSING_FIELD", Some(1), Some("type")),
+        bad("not an object", b"[1,2]\n".to_vec(), "WRONG_TYPE", Some(1), None),
+        bad("published without a date", b"{\"type\":\"release\",\"language\":\"en\",\"slug\":\"r\",\"title\":\"R\",\"status\":\"published\"}\n".to_vec(), "INVALID_VALUE", Some(1), Some("published_at")),
     ];
-    for (label, body, code, line, field) in cases {
-        refused(&app, label, body, nd, "", code, line, field).await;
+    for case in cases {
+        refused(&app, case).await;
     }
     // A CSV row with the wrong number of cells.
     let csv = "slug,name\nfresh-topic,Fresh\nsecond,Second,extra\n";
-    refused(
-        &app,
-        "CSV row length",
-        csv.as_bytes().to_vec(),
-        "text/csv",
-        "?type=topic",
-        "CSV_ROW_LENGTH",
-        Some(3),
-        None,
-    )
-    .await;
+    let body = csv.as_bytes().to_vec();
+    let case = bad("CSV row length", body, "CSV_ROW_LENGTH", Some(3), None);
+    refused(&app, BadInput { content_type: "text/csv", query: "?type=topic", ..case }).await;
     // A JSON array cut short.
-    refused(
-        &app,
-        "truncated array",
-        format!("[{TOPIC},{{\"type\"").into_bytes(),
-        "application/json",
-        "",
-        "TRUNCATED_FILE",
-        None,
-        None,
-    )
-    .await;
+    let body = format!("[{TOPIC},{{\"type\"").into_bytes();
+    let case = bad("truncated array", body, "TRUNCATED_FILE", None, None);
+    refused(&app, BadInput { content_type: "application/json", ..case }).await;
 }
 
 async fn a_byte_order_mark_and_windows_line_endings_are_accepted(app: TestApp) {
