@@ -105,8 +105,19 @@ pub async fn run(
     options: Options,
     progress: Option<OnProgress>,
 ) -> Result<Report, ApiError> {
+    let started = std::time::Instant::now();
     let plan = tokio::task::spawn_blocking(move || plan::read(&inputs, progress))
         .await
         .map_err(|error| ApiError::BadRequest(format!("the import stopped: {error}")))??;
-    apply::apply(db, author, plan, options).await
+    let read = started.elapsed();
+    let report = apply::apply(db, author, plan, options).await?;
+    tracing::info!(
+        records = report.records,
+        failed = report.failed,
+        read_ms = read.as_millis() as u64,
+        write_ms = (started.elapsed() - read).as_millis() as u64,
+        committed = report.committed,
+        "import finished"
+    );
+    Ok(report)
 }

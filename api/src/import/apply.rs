@@ -33,7 +33,7 @@ use crate::{
 };
 
 /// Records per chunk: a few statements each, whatever the file's size.
-const CHUNK: usize = 500;
+const CHUNK: usize = 1000;
 
 /// What happened to one record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,22 +82,40 @@ impl Run<'_> {
     }
 }
 
-fn chunks(spool: Option<Spool>) -> Result<Vec<Vec<Spooled>>, ApiError> {
-    // Reads one chunk at a time from disk: the iterator below is consumed lazily by `for` loops
-    // in callers through `into_iter`, and each chunk is dropped once written.
-    let Some(spool) = spool else { return Ok(Vec::new()) };
-    let mut chunks = Vec::new();
-    let mut current = Vec::with_capacity(CHUNK);
-    for spooled in spool.records()? {
-        current.push(spooled?);
-        if current.len() == CHUNK {
-            chunks.push(std::mem::replace(&mut current, Vec::with_capacity(CHUNK)));
+/// The spooled records of one type, a chunk at a time, read from disk as they are asked for: only
+/// the chunk being written is in memory.
+fn chunks(spool: Option<Spool>) -> Result<impl Iterator<Item = Result<Vec<Spooled>, ApiError>>, ApiError> {
+    let mut records = match spool {
+        Some(spool) => Some(spool.records()?),
+        None => None,
+    };
+    Ok(std::iter::from_fn(move || {
+        let records = records.as_mut()?;
+        let mut chunk = Vec::with_capacity(CHUNK);
+        for spooled in records.by_ref() {
+            match spooled {
+                Ok(spooled) => chunk.push(spooled),
+                Err(error) => return Some(Err(error)),
+            }
+            if chunk.len() == CHUNK {
+                break;
+            }
         }
-    }
-    if !current.is_empty() {
-        chunks.push(current);
-    }
-    Ok(chunks)
+        (!chunk.is_empty()).then_some(Ok(chunk))
+    }))
+}
+
+/// The releases `keys` (`language/slug`) name, as a condition the (language, slug) index serves.
+/// It may also match other pairs of those languages and slugs: callers look the keys up.
+fn named_releases<'a>(keys: impl IntoIterator<Item = &'a str>) -> Condition {
+    let (languages, slugs): (Vec<String>, Vec<String>) = keys
+        .into_iter()
+        .filter_map(|key| key.split_once('/'))
+        .map(|(language, slug)| (language.to_owned(), slug.to_owned()))
+        .unzip();
+    Condition::all()
+        .add(release::Column::Language.is_in(unique(languages)))
+        .add(release::Column::Slug.is_in(unique(slugs)))
 }
 
 /// Internal keys of the organisations with `slugs`.
@@ -161,6 +179,13 @@ pub async fn apply(
         report.fail(failure);
     }
     let txn = write::begin(db).await?;
+    if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // The server's connections keep generic plans (see `startup::connect`), planned once per
+        // statement text. An import's lookups run with the same text while the tables grow by
+        // thousands of rows: a plan made when they were empty (a sequential scan) would be kept
+        // for the whole import. Plan each execution for the data it meets instead.
+        txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
+    }
     let mut run = Run {
         txn,
         report,
@@ -209,13 +234,13 @@ async fn organisations(
     spool: Option<Spool>,
     parents: &HashMap<String, (u64, Option<String>)>,
 ) -> Result<(), ApiError> {
-    let chunks = chunks(spool)?;
-    if chunks.is_empty() {
+    if spool.is_none() {
         return Ok(());
     }
     // Phase A: fields, with each parent checked to exist (in the file or stored).
     let mut outcomes: HashMap<String, (i32, Outcome)> = HashMap::new();
-    for chunk in chunks {
+    for chunk in chunks(spool)? {
+        let chunk = chunk?;
         let wanted_parents = unique(chunk.iter().filter_map(|s| match &s.record {
             Record::Organisation(o) => o.parent.clone(),
             _ => None,
@@ -382,6 +407,7 @@ fn placeholder_organisation(slug: &str) -> Record {
 
 async fn topics(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
+        let chunk = chunk?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
         let existing: HashMap<String, topic::Model> = topic::Entity::find()
             .filter(topic::Column::Slug.is_in(slugs))
@@ -431,37 +457,57 @@ async fn topics(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError>
     Ok(())
 }
 
-/// The stored contacts a chunk names: by key, or (for records without a key) by email.
-async fn stored_contacts(txn: &impl ConnectionTrait, references: &[String]) -> Result<Vec<contact::Model>, ApiError> {
-    if references.is_empty() {
-        return Ok(Vec::new());
-    }
-    Ok(contact::Entity::find()
-        .filter(
-            Condition::any()
-                .add(contact::Column::Key.is_in(references.iter().cloned()))
-                .add(contact::Column::Email.is_in(references.iter().cloned())),
-        )
-        .all(txn)
-        .await?)
+/// The stored contacts a chunk names (by key, or by email for records without a key), indexed
+/// both ways.
+struct Contacts {
+    rows: Vec<contact::Model>,
+    by_key: HashMap<String, usize>,
+    by_email: HashMap<String, usize>,
 }
 
-/// The stored contact `reference` names: the one with that key, else one with that email.
-fn find_contact<'a>(contacts: &'a [contact::Model], reference: &str) -> Option<&'a contact::Model> {
-    contacts
-        .iter()
-        .find(|c| c.key.as_deref() == Some(reference))
-        .or_else(|| contacts.iter().filter(|c| c.email.as_deref() == Some(reference)).min_by_key(|c| c.id))
+impl Contacts {
+    async fn load(txn: &impl ConnectionTrait, references: &[String]) -> Result<Self, ApiError> {
+        let rows = if references.is_empty() {
+            Vec::new()
+        } else {
+            contact::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(contact::Column::Key.is_in(references.iter().cloned()))
+                        .add(contact::Column::Email.is_in(references.iter().cloned())),
+                )
+                .all(txn)
+                .await?
+        };
+        let mut by_key = HashMap::new();
+        let mut by_email = HashMap::new();
+        for (index, row) in rows.iter().enumerate() {
+            if let Some(key) = &row.key {
+                by_key.insert(key.clone(), index);
+            }
+            // Several contacts may share an email: the oldest answers for it.
+            if let Some(email) = &row.email {
+                by_email.entry(email.clone()).or_insert(index);
+            }
+        }
+        Ok(Self { rows, by_key, by_email })
+    }
+
+    /// The contact `reference` names: the one with that key, else the oldest with that email.
+    fn find(&self, reference: &str) -> Option<&contact::Model> {
+        self.by_key.get(reference).or_else(|| self.by_email.get(reference)).map(|index| &self.rows[*index])
+    }
 }
 
 async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
+        let chunk = chunk?;
         let references = unique(chunk.iter().map(|s| s.record.key()));
-        let existing = stored_contacts(&run.txn, &references).await?;
-        let stored: HashMap<i32, Record> = export::contacts(&run.txn, &existing)
+        let existing = Contacts::load(&run.txn, &references).await?;
+        let stored: HashMap<i32, Record> = export::contacts(&run.txn, &existing.rows)
             .await?
             .into_iter()
-            .zip(existing.iter().map(|c| c.id))
+            .zip(existing.rows.iter().map(|c| c.id))
             .map(|(record, id)| (id, record))
             .collect();
         let organisations = organisation_ids(
@@ -504,7 +550,7 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                 is_public: Set(record.public),
                 ..Default::default()
             };
-            let current = find_contact(&existing, record.natural_key().unwrap_or_default());
+            let current = existing.find(record.natural_key().unwrap_or_default());
             let outcome = match current {
                 None => {
                     row.public_id = Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7));
@@ -545,6 +591,7 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
 
 async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
+        let chunk = chunk?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
         let existing_rows: Vec<commission::Model> =
             commission::Entity::find().filter(commission::Column::Slug.is_in(slugs.clone())).all(&run.txn).await?;
@@ -687,11 +734,12 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
     let mut translations: HashMap<String, Vec<String>> = HashMap::new();
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
     for chunk in chunks(spool)? {
+        let chunk = chunk?;
         let records: Vec<(&Spooled, &super::record::ReleaseRecord)> =
             chunk.iter().filter_map(|s| if let Record::Release(r) = &s.record { Some((s, r)) } else { None }).collect();
-        let slugs = unique(records.iter().map(|(_, r)| r.slug.clone()));
+        let keys: Vec<String> = records.iter().map(|(_, r)| record_key(r)).collect();
         let existing_rows: Vec<release::Model> = release::Entity::find()
-            .filter(release::Column::Slug.is_in(slugs))
+            .filter(named_releases(keys.iter().map(String::as_str)))
             .all(&run.txn)
             .await?
             .into_iter()
@@ -722,7 +770,7 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
             &unique(records.iter().flat_map(|(_, r)| r.organisations.iter().map(|o| o.organisation.clone()))),
         )
         .await?;
-        let contacts = stored_contacts(&run.txn, &unique(records.iter().flat_map(|(_, r)| r.contacts.clone()))).await?;
+        let contacts = Contacts::load(&run.txn, &unique(records.iter().flat_map(|(_, r)| r.contacts.clone()))).await?;
         let translation_keys = unique(records.iter().flat_map(|(_, r)| r.translations.clone()));
         let stored_translations = stored_release_keys(&run.txn, &translation_keys).await?;
         let ids = records.iter().filter_map(|(_, r)| r.id);
@@ -806,7 +854,7 @@ fn unresolved(
     topics: &HashMap<String, i32>,
     commissions: &HashMap<String, i32>,
     organisations: &HashMap<String, i32>,
-    contacts: &[contact::Model],
+    contacts: &Contacts,
     release_exists: impl Fn(&str) -> bool,
 ) -> Option<(String, String)> {
     let duplicate = |list: &[String]| {
@@ -828,7 +876,7 @@ fn unresolved(
     if let Some(index) = duplicate(&record.organisations.iter().map(|o| o.organisation.clone()).collect::<Vec<_>>()) {
         return Some((format!("organisations[{index}]"), "an organisation is named twice".into()));
     }
-    if let Some(index) = record.contacts.iter().position(|c| find_contact(contacts, c).is_none()) {
+    if let Some(index) = record.contacts.iter().position(|c| contacts.find(c).is_none()) {
         return Some((
             format!("contacts[{index}]"),
             format!("no contact with key or email `{}`", record.contacts[index]),
@@ -849,15 +897,14 @@ fn unresolved(
 
 /// Which of `keys` (`language/slug`) are stored releases.
 async fn stored_release_keys(txn: &impl ConnectionTrait, keys: &[String]) -> Result<HashSet<String>, ApiError> {
-    let slugs = unique(keys.iter().filter_map(|key| key.split_once('/').map(|(_, slug)| slug.to_owned())));
-    if slugs.is_empty() {
+    if keys.is_empty() {
         return Ok(HashSet::new());
     }
     let rows: Vec<(String, String)> = release::Entity::find()
         .select_only()
         .column(release::Column::Language)
         .column(release::Column::Slug)
-        .filter(release::Column::Slug.is_in(slugs))
+        .filter(named_releases(keys.iter().map(String::as_str)))
         .into_tuple()
         .all(txn)
         .await?;
@@ -871,18 +918,18 @@ async fn relations(
     topics: &HashMap<String, i32>,
     commissions: &HashMap<String, i32>,
     organisations: &HashMap<String, i32>,
-    contacts: &[contact::Model],
+    contacts: &Contacts,
 ) -> Result<(), ApiError> {
     if records.is_empty() {
         return Ok(());
     }
-    let slugs = unique(records.iter().map(|r| r.slug.clone()));
+    let keys: Vec<String> = records.iter().map(|r| record_key(r)).collect();
     let rows: Vec<(i32, String, String)> = release::Entity::find()
         .select_only()
         .column(release::Column::Id)
         .column(release::Column::Language)
         .column(release::Column::Slug)
-        .filter(release::Column::Slug.is_in(slugs))
+        .filter(named_releases(keys.iter().map(String::as_str)))
         .into_tuple()
         .all(&run.txn)
         .await?;
@@ -928,7 +975,7 @@ async fn relations(
             });
         }
         for (position, reference) in record.contacts.iter().enumerate() {
-            let contact_id = find_contact(contacts, reference).map_or(0, |c| c.id);
+            let contact_id = contacts.find(reference).map_or(0, |c| c.id);
             contact_rows.push(release_contact::ActiveModel {
                 release_id: Set(release_id),
                 contact_id: Set(contact_id),
@@ -962,6 +1009,10 @@ async fn translation_groups(
         at
     }
     for (key, others) in &translations {
+        // A release created by this import with no translations has no group to leave.
+        if others.is_empty() && outcomes.get(key) == Some(&Outcome::Created) {
+            continue;
+        }
         parent.entry(key.clone()).or_insert_with(|| key.clone());
         for other in others {
             parent.entry(other.clone()).or_insert_with(|| other.clone());
@@ -980,9 +1031,8 @@ async fn translation_groups(
     }
     // Current state of every release involved.
     let all: Vec<String> = groups.values().flatten().cloned().collect();
-    let slugs = unique(all.iter().filter_map(|key| key.split_once('/').map(|(_, slug)| slug.to_owned())));
     let mut current: HashMap<String, ReleaseState> = HashMap::new();
-    for part in slugs.chunks(CHUNK) {
+    for part in all.chunks(CHUNK) {
         let rows: Vec<(i32, String, String, Option<Uuid>, i32)> = release::Entity::find()
             .select_only()
             .column(release::Column::Id)
@@ -990,7 +1040,7 @@ async fn translation_groups(
             .column(release::Column::Slug)
             .column(release::Column::TranslationGroup)
             .column(release::Column::Version)
-            .filter(release::Column::Slug.is_in(part.iter().cloned()))
+            .filter(named_releases(part.iter().map(String::as_str)))
             .into_tuple()
             .all(&run.txn)
             .await?;
