@@ -777,7 +777,7 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
         let taken = taken_ids::<release::Entity>(&run.txn, release::Column::PublicId, ids.collect()).await?;
 
         let mut new_rows = Vec::new();
-        let mut relate: Vec<&super::record::ReleaseRecord> = Vec::new();
+        let mut relate: Vec<(&super::record::ReleaseRecord, Outcome)> = Vec::new();
         for (spooled, record) in &records {
             if let Some((field, message)) =
                 unresolved(record, &topic_ids, &commission_ids, &organisation_ids, &contacts, |key| {
@@ -833,7 +833,7 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                 }
             };
             if outcome != Outcome::Unchanged {
-                relate.push(record);
+                relate.push((record, outcome));
             }
             translations.insert(key.clone(), record.translations.clone());
             outcomes.insert(key, outcome);
@@ -911,10 +911,11 @@ async fn stored_release_keys(txn: &impl ConnectionTrait, keys: &[String]) -> Res
     Ok(rows.into_iter().map(|(language, slug)| format!("{language}/{slug}")).filter(|key| keys.contains(key)).collect())
 }
 
-/// Replaces the relations of the created and changed releases of a chunk.
+/// Writes the relations of the created and changed releases of a chunk (a changed release's old
+/// ones are removed first; a created one has none).
 async fn relations(
     run: &mut Run<'_>,
-    records: &[&super::record::ReleaseRecord],
+    records: &[(&super::record::ReleaseRecord, Outcome)],
     topics: &HashMap<String, i32>,
     commissions: &HashMap<String, i32>,
     organisations: &HashMap<String, i32>,
@@ -923,7 +924,7 @@ async fn relations(
     if records.is_empty() {
         return Ok(());
     }
-    let keys: Vec<String> = records.iter().map(|r| record_key(r)).collect();
+    let keys: Vec<String> = records.iter().map(|(r, _)| record_key(r)).collect();
     let rows: Vec<(i32, String, String)> = release::Entity::find()
         .select_only()
         .column(release::Column::Id)
@@ -935,26 +936,32 @@ async fn relations(
         .await?;
     let ids: HashMap<String, i32> =
         rows.into_iter().map(|(id, language, slug)| (format!("{language}/{slug}"), id)).collect();
-    let release_ids: Vec<i32> = records.iter().filter_map(|r| ids.get(&record_key(r)).copied()).collect();
-    release_topic::Entity::delete_many()
-        .filter(release_topic::Column::ReleaseId.is_in(release_ids.clone()))
-        .exec(&run.txn)
-        .await?;
-    release_commission::Entity::delete_many()
-        .filter(release_commission::Column::ReleaseId.is_in(release_ids.clone()))
-        .exec(&run.txn)
-        .await?;
-    release_organisation::Entity::delete_many()
-        .filter(release_organisation::Column::ReleaseId.is_in(release_ids.clone()))
-        .exec(&run.txn)
-        .await?;
-    release_contact::Entity::delete_many()
-        .filter(release_contact::Column::ReleaseId.is_in(release_ids))
-        .exec(&run.txn)
-        .await?;
+    let replaced: Vec<i32> = records
+        .iter()
+        .filter(|(_, outcome)| *outcome == Outcome::Updated)
+        .filter_map(|(r, _)| ids.get(&record_key(r)).copied())
+        .collect();
+    if !replaced.is_empty() {
+        release_topic::Entity::delete_many()
+            .filter(release_topic::Column::ReleaseId.is_in(replaced.clone()))
+            .exec(&run.txn)
+            .await?;
+        release_commission::Entity::delete_many()
+            .filter(release_commission::Column::ReleaseId.is_in(replaced.clone()))
+            .exec(&run.txn)
+            .await?;
+        release_organisation::Entity::delete_many()
+            .filter(release_organisation::Column::ReleaseId.is_in(replaced.clone()))
+            .exec(&run.txn)
+            .await?;
+        release_contact::Entity::delete_many()
+            .filter(release_contact::Column::ReleaseId.is_in(replaced))
+            .exec(&run.txn)
+            .await?;
+    }
     let (mut topic_rows, mut commission_rows, mut organisation_rows, mut contact_rows) =
         (vec![], vec![], vec![], vec![]);
-    for record in records {
+    for (record, _) in records {
         let Some(release_id) = ids.get(&record_key(record)).copied() else { continue };
         for slug in &record.topics {
             let topic_id = topics.get(slug).copied().unwrap_or_default();
