@@ -138,15 +138,29 @@ pub async fn delete(
     public_id: Uuid,
     expected: Option<i32>,
 ) -> Result<topic::Model, ApiError> {
-    let txn = write::begin(db).await?;
-    let before =
-        write::locked(&txn, topic::Entity::find().filter(topic::Column::PublicId.eq(public_id)), "Topic", public_id)
-            .await?;
-    write::check_version("Topic", before.version, expected)?;
-    topic::Entity::delete_by_id(before.id).exec(&txn).await?;
-    write::audit(&txn, author, "Topic", public_id, "delete", Some(&snapshot(&before)), None).await?;
-    write::commit(txn, author).await?;
-    Ok(before)
+    write::delete::<topic::Model>(db, author, public_id, expected).await
+}
+
+#[async_trait::async_trait]
+impl write::Editable for topic::Model {
+    type Entity = topic::Entity;
+    const NAME: &'static str = "Topic";
+
+    fn find(public_id: Uuid) -> sea_orm::Select<Self::Entity> {
+        topic::Entity::find().filter(topic::Column::PublicId.eq(public_id))
+    }
+
+    fn key(&self) -> i32 {
+        self.id
+    }
+
+    fn version(&self) -> i32 {
+        self.version
+    }
+
+    async fn snapshot(&self, _: &sea_orm::DatabaseTransaction) -> Result<Value, ApiError> {
+        Ok(snapshot(self))
+    }
 }
 
 const COLUMNS: [topic::Column; 3] = [topic::Column::Id, topic::Column::Version, topic::Column::UpdatedAt];

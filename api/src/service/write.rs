@@ -290,6 +290,41 @@ pub async fn touch<E: EntityTrait>(
     }
 }
 
+/// A record editors write: how a write finds it by public id, and what the audit log keeps of it.
+#[async_trait::async_trait]
+pub trait Editable: Sized + Send + Sync {
+    type Entity: EntityTrait<Model = Self>;
+    /// The type name in messages and the audit log (`Release`, `Topic`, …).
+    const NAME: &'static str;
+    fn find(public_id: Uuid) -> Select<Self::Entity>;
+    fn key(&self) -> i32;
+    fn version(&self) -> i32;
+    /// The record as the audit log keeps it (relations by natural key).
+    async fn snapshot(&self, txn: &DatabaseTransaction) -> Result<Value, ApiError>;
+}
+
+/// Deletes the record `public_id` of type `M` if it is still at `expected` (when given), and
+/// records its last state in the audit log. Returns the record as it was.
+pub async fn delete<M>(
+    db: &DatabaseConnection,
+    author: Author<'_>,
+    public_id: Uuid,
+    expected: Option<i32>,
+) -> Result<M, ApiError>
+where
+    M: Editable,
+    <<M::Entity as EntityTrait>::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<i32>,
+{
+    let txn = begin(db).await?;
+    let current = locked(&txn, M::find(public_id), M::NAME, public_id).await?;
+    check_version(M::NAME, current.version(), expected)?;
+    let before = current.snapshot(&txn).await?;
+    M::Entity::delete_by_id(current.key()).exec(&txn).await?;
+    audit(&txn, author, M::NAME, public_id, "delete", Some(&before), None).await?;
+    commit(txn, author).await?;
+    Ok(current)
+}
+
 /// The fields that differ between two snapshots, as `{ field: { "before": …, "after": … } }`.
 /// A missing snapshot (before a create, after a delete) counts as every field null. Bookkeeping
 /// fields (`version`, `updatedAt`) are left out: every write changes them.

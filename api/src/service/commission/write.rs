@@ -275,14 +275,29 @@ pub async fn delete(
     public_id: Uuid,
     expected: Option<i32>,
 ) -> Result<commission::Model, ApiError> {
-    let txn = write::begin(db).await?;
-    let current = write::locked(&txn, find(public_id), "Commission", public_id).await?;
-    write::check_version("Commission", current.version, expected)?;
-    let before = snapshot(&txn, &current).await?;
-    commission::Entity::delete_by_id(current.id).exec(&txn).await?;
-    write::audit(&txn, author, "Commission", public_id, "delete", Some(&before), None).await?;
-    write::commit(txn, author).await?;
-    Ok(current)
+    write::delete::<commission::Model>(db, author, public_id, expected).await
+}
+
+#[async_trait::async_trait]
+impl write::Editable for commission::Model {
+    type Entity = commission::Entity;
+    const NAME: &'static str = "Commission";
+
+    fn find(public_id: Uuid) -> sea_orm::Select<Self::Entity> {
+        find(public_id)
+    }
+
+    fn key(&self) -> i32 {
+        self.id
+    }
+
+    fn version(&self) -> i32 {
+        self.version
+    }
+
+    async fn snapshot(&self, txn: &DatabaseTransaction) -> Result<Value, ApiError> {
+        snapshot(txn, self).await
+    }
 }
 
 /// One seat change: locks the commission, checks the version, resolves the organisation. An

@@ -162,12 +162,27 @@ pub async fn delete(
     public_id: Uuid,
     expected: Option<i32>,
 ) -> Result<contact::Model, ApiError> {
-    let txn = write::begin(db).await?;
-    let current = write::locked(&txn, find(public_id), "Contact", public_id).await?;
-    write::check_version("Contact", current.version, expected)?;
-    let before = snapshot_of(&txn, &current).await?;
-    contact::Entity::delete_by_id(current.id).exec(&txn).await?;
-    write::audit(&txn, author, "Contact", public_id, "delete", Some(&before), None).await?;
-    write::commit(txn, author).await?;
-    Ok(current)
+    write::delete::<contact::Model>(db, author, public_id, expected).await
+}
+
+#[async_trait::async_trait]
+impl write::Editable for contact::Model {
+    type Entity = contact::Entity;
+    const NAME: &'static str = "Contact";
+
+    fn find(public_id: Uuid) -> sea_orm::Select<Self::Entity> {
+        find(public_id)
+    }
+
+    fn key(&self) -> i32 {
+        self.id
+    }
+
+    fn version(&self) -> i32 {
+        self.version
+    }
+
+    async fn snapshot(&self, txn: &DatabaseTransaction) -> Result<Value, ApiError> {
+        snapshot_of(txn, self).await
+    }
 }

@@ -189,18 +189,27 @@ pub async fn delete(
     public_id: Uuid,
     expected: Option<i32>,
 ) -> Result<organisation::Model, ApiError> {
-    let txn = write::begin(db).await?;
-    let current = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
-    write::check_version("Organisation", current.version, expected)?;
-    let before = snapshot_of(&txn, &current).await?;
-    organisation::Entity::delete_by_id(current.id).exec(&txn).await.map_err(|error| match ApiError::from(error) {
-        ApiError::Conflict(_) => ApiError::Conflict(format!(
-            "organisation `{}` still heads or sits on a commission; remove it there first",
-            current.slug
-        )),
-        other => other,
-    })?;
-    write::audit(&txn, author, "Organisation", public_id, "delete", Some(&before), None).await?;
-    write::commit(txn, author).await?;
-    Ok(current)
+    write::delete::<organisation::Model>(db, author, public_id, expected).await
+}
+
+#[async_trait::async_trait]
+impl write::Editable for organisation::Model {
+    type Entity = organisation::Entity;
+    const NAME: &'static str = "Organisation";
+
+    fn find(public_id: Uuid) -> sea_orm::Select<Self::Entity> {
+        find(public_id)
+    }
+
+    fn key(&self) -> i32 {
+        self.id
+    }
+
+    fn version(&self) -> i32 {
+        self.version
+    }
+
+    async fn snapshot(&self, txn: &DatabaseTransaction) -> Result<Value, ApiError> {
+        snapshot_of(txn, self).await
+    }
 }

@@ -365,12 +365,27 @@ pub async fn delete(
     public_id: Uuid,
     expected: Option<i32>,
 ) -> Result<release::Model, ApiError> {
-    let txn = write::begin(db).await?;
-    let current = write::locked(&txn, find(public_id), "Release", public_id).await?;
-    write::check_version("Release", current.version, expected)?;
-    let before = snapshot(&txn, &current).await?;
-    release::Entity::delete_by_id(current.id).exec(&txn).await?;
-    write::audit(&txn, author, "Release", public_id, "delete", Some(&before), None).await?;
-    write::commit(txn, author).await?;
-    Ok(current)
+    write::delete::<release::Model>(db, author, public_id, expected).await
+}
+
+#[async_trait::async_trait]
+impl write::Editable for release::Model {
+    type Entity = release::Entity;
+    const NAME: &'static str = "Release";
+
+    fn find(public_id: Uuid) -> sea_orm::Select<Self::Entity> {
+        find(public_id)
+    }
+
+    fn key(&self) -> i32 {
+        self.id
+    }
+
+    fn version(&self) -> i32 {
+        self.version
+    }
+
+    async fn snapshot(&self, txn: &DatabaseTransaction) -> Result<Value, ApiError> {
+        snapshot(txn, self).await
+    }
 }
