@@ -43,17 +43,16 @@ enum Outcome {
     Unchanged,
 }
 
-struct Run<'a> {
+struct Run {
     txn: DatabaseTransaction,
     report: Report,
     now: DateTime<Utc>,
     mode: Mode,
     plan_keys: HashMap<Kind, HashSet<String>>,
     rejected: HashSet<(Kind, String)>,
-    _author: Author<'a>,
 }
 
-impl Run<'_> {
+impl Run {
     fn fail(&mut self, spooled: &Spooled, field: Option<String>, code: &'static str, message: String) {
         let record = &spooled.record;
         self.report.fail(Failure {
@@ -152,6 +151,11 @@ fn unique(keys: impl IntoIterator<Item = String>) -> Vec<String> {
     keys
 }
 
+/// The public id of a record about to be created: its own, unless another record has it.
+fn fresh_id(wanted: Option<Uuid>, taken: &HashSet<Uuid>) -> Uuid {
+    wanted.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7)
+}
+
 /// Public ids already taken among those the records bring (a record's id is kept only if free).
 async fn taken_ids<E: EntityTrait>(
     txn: &impl ConnectionTrait,
@@ -193,7 +197,6 @@ pub async fn apply(
         mode: options.mode,
         plan_keys: std::mem::take(&mut plan.keys),
         rejected: std::mem::take(&mut plan.rejected),
-        _author: author,
     };
     let mut spools = std::mem::take(&mut plan.spools);
     organisations(&mut run, spools.remove(&Kind::Organisation), &plan.parents).await?;
@@ -230,7 +233,7 @@ pub async fn apply(
 /// The organisation graph as it will be: every stored organisation's parent, overlaid with the
 /// parents the file sets. Organisations of the file whose parents loop are reported and skipped.
 async fn organisations(
-    run: &mut Run<'_>,
+    run: &mut Run,
     spool: Option<Spool>,
     parents: &HashMap<String, (u64, Option<String>)>,
 ) -> Result<(), ApiError> {
@@ -286,11 +289,7 @@ async fn organisations(
             });
             match existing.get(&record.slug) {
                 None => {
-                    let id = record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7);
-                    row.public_id = Set(id);
-                    row.created_at = Set(run.now);
-                    row.updated_at = Set(run.now);
-                    row.version = Set(1);
+                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
                     row.parent_id = Set(None);
                     new_rows.push(row);
                     outcomes.insert(record.slug.clone(), (0, Outcome::Created));
@@ -310,13 +309,15 @@ async fn organisations(
                     if same {
                         outcomes.insert(record.slug.clone(), (current.id, Outcome::Unchanged));
                     } else {
-                        row.updated_at = Set(run.now);
-                        row.version = Set(current.version + 1);
-                        organisation::Entity::update_many()
-                            .set(row)
-                            .filter(organisation::Column::Id.eq(current.id))
-                            .exec(&run.txn)
-                            .await?;
+                        write::update_versioned(
+                            &run.txn,
+                            row,
+                            crate::service::organisation::write::COLUMNS,
+                            current.id,
+                            current.version,
+                            "Organisation",
+                        )
+                        .await?;
                         outcomes.insert(record.slug.clone(), (current.id, Outcome::Updated));
                     }
                 }
@@ -405,7 +406,7 @@ fn placeholder_organisation(slug: &str) -> Record {
     })
 }
 
-async fn topics(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+async fn topics(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
         let chunk = chunk?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
@@ -423,30 +424,27 @@ async fn topics(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError>
             let Record::Topic(record) = &spooled.record else { continue };
             let outcome = match existing.get(&record.slug) {
                 None => {
-                    new_rows.push(topic::ActiveModel {
-                        public_id: Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7)),
+                    let mut row = topic::ActiveModel {
                         slug: Set(record.slug.clone()),
                         name: Set(record.name.clone()),
-                        created_at: Set(run.now),
-                        updated_at: Set(run.now),
-                        version: Set(1),
                         ..Default::default()
-                    });
+                    };
+                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
+                    new_rows.push(row);
                     Outcome::Created
                 }
                 Some(current) if current.name == record.name => Outcome::Unchanged,
                 Some(current) => {
-                    let row = topic::ActiveModel {
-                        name: Set(record.name.clone()),
-                        updated_at: Set(run.now),
-                        version: Set(current.version + 1),
-                        ..Default::default()
-                    };
-                    topic::Entity::update_many()
-                        .set(row)
-                        .filter(topic::Column::Id.eq(current.id))
-                        .exec(&run.txn)
-                        .await?;
+                    let row = topic::ActiveModel { name: Set(record.name.clone()), ..Default::default() };
+                    write::update_versioned(
+                        &run.txn,
+                        row,
+                        crate::service::topic::COLUMNS,
+                        current.id,
+                        current.version,
+                        "Topic",
+                    )
+                    .await?;
                     Outcome::Updated
                 }
             };
@@ -499,7 +497,7 @@ impl Contacts {
     }
 }
 
-async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+async fn contacts(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
         let chunk = chunk?;
         let references = unique(chunk.iter().map(|s| s.record.key()));
@@ -553,10 +551,7 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
             let current = existing.find(record.natural_key().unwrap_or_default());
             let outcome = match current {
                 None => {
-                    row.public_id = Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7));
-                    row.created_at = Set(run.now);
-                    row.updated_at = Set(run.now);
-                    row.version = Set(1);
+                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
                     new_rows.push(row);
                     Outcome::Created
                 }
@@ -571,13 +566,15 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                     if same {
                         Outcome::Unchanged
                     } else {
-                        row.updated_at = Set(run.now);
-                        row.version = Set(current.version + 1);
-                        contact::Entity::update_many()
-                            .set(row)
-                            .filter(contact::Column::Id.eq(current.id))
-                            .exec(&run.txn)
-                            .await?;
+                        write::update_versioned(
+                            &run.txn,
+                            row,
+                            crate::service::contact::write::COLUMNS,
+                            current.id,
+                            current.version,
+                            "Contact",
+                        )
+                        .await?;
                         Outcome::Updated
                     }
                 }
@@ -589,7 +586,7 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
     Ok(())
 }
 
-async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+async fn commissions(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
         let chunk = chunk?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
@@ -653,10 +650,7 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
             };
             let outcome = match existing.get(&record.slug) {
                 None => {
-                    row.public_id = Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7));
-                    row.created_at = Set(run.now);
-                    row.updated_at = Set(run.now);
-                    row.version = Set(1);
+                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
                     new_rows.push(row);
                     Outcome::Created
                 }
@@ -671,13 +665,15 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
                     if same {
                         Outcome::Unchanged
                     } else {
-                        row.updated_at = Set(run.now);
-                        row.version = Set(current.version + 1);
-                        commission::Entity::update_many()
-                            .set(row)
-                            .filter(commission::Column::Id.eq(current.id))
-                            .exec(&run.txn)
-                            .await?;
+                        write::update_versioned(
+                            &run.txn,
+                            row,
+                            crate::service::commission::write::COLUMNS,
+                            current.id,
+                            current.version,
+                            "Commission",
+                        )
+                        .await?;
                         Outcome::Updated
                     }
                 }
@@ -729,7 +725,7 @@ fn release_key(release: &release::Model) -> String {
     format!("{}/{}", release.language, release.slug)
 }
 
-async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+async fn releases(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
     // Each written release's translations, for the last step; and what happened to it.
     let mut translations: HashMap<String, Vec<String>> = HashMap::new();
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
@@ -802,11 +798,8 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
             };
             let outcome = match existing.get(&key) {
                 None => {
-                    row.public_id = Set(record.id.filter(|id| !taken.contains(id)).unwrap_or_else(Uuid::now_v7));
+                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
                     row.translation_group = Set(None);
-                    row.created_at = Set(run.now);
-                    row.updated_at = Set(run.now);
-                    row.version = Set(1);
                     new_rows.push(row);
                     Outcome::Created
                 }
@@ -820,14 +813,16 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                     if same {
                         Outcome::Unchanged
                     } else {
-                        row.updated_at = Set(run.now);
-                        row.version = Set(current.version + 1);
                         row.translation_group = NotSet;
-                        release::Entity::update_many()
-                            .set(row)
-                            .filter(release::Column::Id.eq(current.id))
-                            .exec(&run.txn)
-                            .await?;
+                        write::update_versioned(
+                            &run.txn,
+                            row,
+                            crate::service::release::write::COLUMNS,
+                            current.id,
+                            current.version,
+                            "Release",
+                        )
+                        .await?;
                         Outcome::Updated
                     }
                 }
@@ -914,7 +909,7 @@ async fn stored_release_keys(txn: &impl ConnectionTrait, keys: &[String]) -> Res
 /// Writes the relations of the created and changed releases of a chunk (a changed release's old
 /// ones are removed first; a created one has none).
 async fn relations(
-    run: &mut Run<'_>,
+    run: &mut Run,
     records: &[(&super::record::ReleaseRecord, Outcome)],
     topics: &HashMap<String, i32>,
     commissions: &HashMap<String, i32>,
@@ -1002,7 +997,7 @@ type ReleaseState = (i32, Option<Uuid>, i32);
 /// Makes each group of releases the file says are translations of each other share one
 /// translation group, and counts each release's outcome.
 async fn translation_groups(
-    run: &mut Run<'_>,
+    run: &mut Run,
     translations: HashMap<String, Vec<String>>,
     mut outcomes: HashMap<String, Outcome>,
 ) -> Result<(), ApiError> {

@@ -88,15 +88,12 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     validate(&patch, true)?;
     let txn = write::begin(db).await?;
     let now = Utc::now();
-    let row = topic::ActiveModel {
-        public_id: Set(Uuid::now_v7()),
+    let mut row = topic::ActiveModel {
         slug: Set(patch.slug.unwrap_or_default()),
         name: Set(patch.name.unwrap_or_default()),
-        created_at: Set(now),
-        updated_at: Set(now),
-        version: Set(1),
         ..Default::default()
     };
+    write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
     write::audit(&txn, author, "Topic", created.public_id, "create", None, Some(&snapshot(&created))).await?;
     write::commit(txn, author).await?;
@@ -163,4 +160,5 @@ impl write::Editable for topic::Model {
     }
 }
 
-const COLUMNS: [topic::Column; 3] = [topic::Column::Id, topic::Column::Version, topic::Column::UpdatedAt];
+/// Key, version and update-time columns, for `write::update_versioned`.
+pub(crate) const COLUMNS: [topic::Column; 3] = [topic::Column::Id, topic::Column::Version, topic::Column::UpdatedAt];

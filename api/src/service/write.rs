@@ -238,6 +238,23 @@ pub fn check_version(entity: &'static str, stored: i32, expected: Option<i32>) -
     }
 }
 
+/// Stamps a row about to be created: its public id, creation and update times `now`, version 1.
+/// Every content table has these columns (see the migrations), so they are found by name.
+pub fn stamp_new<A: ActiveModelTrait>(row: &mut A, public_id: Uuid, now: chrono::DateTime<Utc>) {
+    use std::str::FromStr;
+    let stamps: [(&str, sea_orm::Value); 4] = [
+        ("public_id", public_id.into()),
+        ("created_at", now.into()),
+        ("updated_at", now.into()),
+        ("version", 1.into()),
+    ];
+    for (name, value) in stamps {
+        if let Ok(column) = <A::Entity as EntityTrait>::Column::from_str(name) {
+            row.set(column, value);
+        }
+    }
+}
+
 /// Applies `changes` to the row `id` at version `version`, moving `updated_at` and bumping the
 /// version, and refuses if the row is not at that version any more (a second guard besides the
 /// row lock: no write can ever be applied over one it did not see).

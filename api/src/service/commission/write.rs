@@ -63,7 +63,8 @@ pub const TARGET: Target<commission::Entity> = Target {
     slug: Some(commission::Column::Slug),
 };
 
-const COLUMNS: [commission::Column; 3] =
+/// Key, version and update-time columns, for `write::update_versioned`.
+pub(crate) const COLUMNS: [commission::Column; 3] =
     [commission::Column::Id, commission::Column::Version, commission::Column::UpdatedAt];
 
 fn find(public_id: Uuid) -> sea_orm::Select<commission::Entity> {
@@ -214,13 +215,10 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     let (mut row, members) = changes(&txn, &patch, true, &mut errors).await?;
     errors.finish()?;
     let now = Utc::now();
-    row.public_id = Set(Uuid::now_v7());
     if row.status.is_not_set() {
         row.status = Set(Status::Active);
     }
-    row.created_at = Set(now);
-    row.updated_at = Set(now);
-    row.version = Set(1);
+    write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
     if let (Some(members), Some(ids)) = (&patch.members, members) {
         replace_members(&txn, created.id, members, &ids).await?;

@@ -38,7 +38,9 @@ pub struct Patch {
 pub const TARGET: Target<contact::Entity> =
     Target { entity: "Contact", id: contact::Column::Id, public_id: contact::Column::PublicId, slug: None };
 
-const COLUMNS: [contact::Column; 3] = [contact::Column::Id, contact::Column::Version, contact::Column::UpdatedAt];
+/// Key, version and update-time columns, for `write::update_versioned`.
+pub(crate) const COLUMNS: [contact::Column; 3] =
+    [contact::Column::Id, contact::Column::Version, contact::Column::UpdatedAt];
 
 /// What the audit log records of a contact (the organisation by slug).
 pub fn snapshot(contact: &contact::Model, organisation: Option<&str>) -> Value {
@@ -117,16 +119,13 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     let txn = write::begin(db).await?;
     let mut row = changes(&txn, patch, true).await?;
     let now = Utc::now();
-    row.public_id = Set(Uuid::now_v7());
     if row.is_public.is_not_set() {
         row.is_public = Set(true);
     }
     if row.phones.is_not_set() {
         row.phones = Set(contact::Phones::default());
     }
-    row.created_at = Set(now);
-    row.updated_at = Set(now);
-    row.version = Set(1);
+    write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
     let after = snapshot_of(&txn, &created).await?;
     write::audit(&txn, author, "Contact", created.public_id, "create", None, Some(&after)).await?;

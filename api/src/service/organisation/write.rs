@@ -37,7 +37,8 @@ pub const TARGET: Target<organisation::Entity> = Target {
     slug: Some(organisation::Column::Slug),
 };
 
-const COLUMNS: [organisation::Column; 3] =
+/// Key, version and update-time columns, for `write::update_versioned`.
+pub(crate) const COLUMNS: [organisation::Column; 3] =
     [organisation::Column::Id, organisation::Column::Version, organisation::Column::UpdatedAt];
 
 /// What the audit log records of an organisation (the parent by slug).
@@ -149,10 +150,7 @@ pub async fn create(
     let txn = write::begin(db).await?;
     let mut row = changes(&txn, patch, None).await?;
     let now = Utc::now();
-    row.public_id = Set(Uuid::now_v7());
-    row.created_at = Set(now);
-    row.updated_at = Set(now);
-    row.version = Set(1);
+    write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
     let after = snapshot_of(&txn, &created).await?;
     write::audit(&txn, author, "Organisation", created.public_id, "create", None, Some(&after)).await?;

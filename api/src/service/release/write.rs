@@ -56,7 +56,8 @@ const TOPIC: Target<topic::Entity> = Target {
     slug: Some(topic::Column::Slug),
 };
 
-pub(super) const COLUMNS: [release::Column; 3] =
+/// Key, version and update-time columns, for `write::update_versioned`.
+pub(crate) const COLUMNS: [release::Column; 3] =
     [release::Column::Id, release::Column::Version, release::Column::UpdatedAt];
 
 pub(super) fn find(public_id: Uuid) -> sea_orm::Select<release::Entity> {
@@ -325,14 +326,11 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     let (mut row, relations) = changes(&txn, &patch, None).await?;
     let now = Utc::now();
     let public_id = Uuid::now_v7();
-    row.public_id = Set(public_id);
     if row.body.is_not_set() {
         row.body = Set(String::new());
     }
     row.status = Set(release::Status::Draft);
-    row.created_at = Set(now);
-    row.updated_at = Set(now);
-    row.version = Set(1);
+    write::stamp_new(&mut row, public_id, now);
     let created = row.insert(&txn).await?;
     apply_relations(&txn, created.id, relations).await?;
     finish(txn, author, public_id, "create", None).await
