@@ -82,11 +82,15 @@ enum Command {
         #[command(flatten)]
         database: DatabaseSettings,
     },
-    /// Export records as NDJSON, in a fixed order (what `import` reads).
+    /// Export records as NDJSON or CSV, in a fixed order (what `import` reads).
     Export {
         /// Only these types (organisation, topic, contact, commission, release); all by default.
+        /// A CSV export is of exactly one.
         #[arg(long = "type")]
         kinds: Vec<String>,
+        /// `ndjson`, or `csv` (one type per file, the import's cell syntax).
+        #[arg(long, default_value = "ndjson")]
+        format: export::Format,
         /// Write here instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
@@ -177,25 +181,39 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
                 std::process::exit(1);
             }
         }
-        Command::Export { kinds, output, database } => {
+        Command::Export { kinds, format, output, database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
             let kinds = kinds
                 .iter()
                 .map(|name| Kind::parse(name).with_context(|| format!("unknown type `{name}`")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let mut out: Box<dyn Write + Send> = match &output {
-                Some(path) => Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)),
+            // A file is written aside and moved into place once complete: a failed export never
+            // leaves a truncated file where a complete one is expected.
+            let partial = match &output {
+                Some(path) => {
+                    let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty());
+                    Some(tempfile::NamedTempFile::new_in(folder.unwrap_or(std::path::Path::new(".")))?)
+                }
+                None => None,
+            };
+            let mut out: Box<dyn Write + Send> = match &partial {
+                Some(file) => Box::new(std::io::BufWriter::new(file.reopen()?)),
                 None => Box::new(std::io::BufWriter::new(std::io::stdout())),
             };
             let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-            let writer = tokio::task::spawn_blocking(move || -> std::io::Result<Box<dyn Write + Send>> {
+            let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
                 while let Some(bytes) = receiver.blocking_recv() {
                     out.write_all(&bytes)?;
                 }
-                Ok(out)
+                out.flush()
             });
-            let written = export::ndjson(&db, &kinds, sender).await?;
-            writer.await??.flush()?;
+            let written = export::write(&db, &kinds, format, sender).await;
+            // The writer ends once the sender is gone, whether the export finished or failed.
+            writer.await??;
+            let written = written?;
+            if let (Some(file), Some(path)) = (partial, &output) {
+                file.persist(path)?;
+            }
             eprintln!("exported {written} records");
         }
         Command::Demo { database } => {

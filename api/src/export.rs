@@ -1,6 +1,7 @@
 //! Export: every record, as the import format (`import::record`), streamed in a fixed order so
 //! that two exports of the same content are byte-identical. What a stored record exports as is
-//! also what an import compares a record with to find it unchanged.
+//! also what an import compares a record with to find it unchanged. NDJSON holds every type; CSV,
+//! for spreadsheets, one type per file, in the cell syntax import reads (`import::cells`).
 
 use std::collections::HashMap;
 
@@ -10,9 +11,12 @@ use uuid::Uuid;
 
 use crate::{
     error::ApiError,
-    import::record::{
-        CommissionRecord, ContactRecord, Kind, MemberRecord, OrganisationRecord, Record, ReleaseOrganisationRecord,
-        ReleaseRecord, TopicRecord,
+    import::{
+        cells,
+        record::{
+            CommissionRecord, ContactRecord, Kind, MemberRecord, OrganisationRecord, Record, ReleaseOrganisationRecord,
+            ReleaseRecord, TopicRecord,
+        },
     },
     service,
 };
@@ -244,29 +248,107 @@ async fn chunk(db: &impl ConnectionTrait, kind: Kind, offset: u64) -> Result<Vec
     })
 }
 
-/// Writes every record of `kinds` (all kinds when empty) as NDJSON, in the import's order, a
-/// chunk at a time: `out` gets each chunk's bytes. Returns how many records were written.
-pub async fn ndjson(
+/// The file formats export writes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Every type in one stream, one record per line.
+    #[default]
+    Ndjson,
+    /// One type, a header row and a row per record, in the import's cell syntax.
+    Csv,
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "ndjson" => Ok(Self::Ndjson),
+            "csv" => Ok(Self::Csv),
+            other => Err(format!("`{other}` is not an export format: use ndjson or csv")),
+        }
+    }
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Ndjson => "application/x-ndjson; charset=utf-8",
+            Self::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// A CSV row of `record`: its fields in `cells::columns` order, in the import's cell syntax.
+fn csv_row(record: &Record) -> Result<Vec<String>, ApiError> {
+    let kind = record.kind();
+    let fields = match serde_json::to_value(record) {
+        Ok(serde_json::Value::Object(fields)) => fields,
+        _ => return Err(ApiError::BadRequest("a record did not serialise as an object".into())),
+    };
+    cells::columns(kind)
+        .iter()
+        .map(|column| {
+            let value = fields.get(*column).unwrap_or(&serde_json::Value::Null);
+            cells::format(kind, column, value).map_err(|error| {
+                ApiError::bad_input(format!("{} `{}`: {column}", kind.name(), record.key()), error.to_string())
+            })
+        })
+        .collect()
+}
+
+/// `rows` as CSV lines.
+fn csv_lines<R: IntoIterator<Item = impl AsRef<[u8]>>>(
+    rows: impl IntoIterator<Item = Result<R, ApiError>>,
+) -> Result<Vec<u8>, ApiError> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.write_record(row?).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+    }
+    writer.into_inner().map_err(|error| ApiError::BadRequest(error.to_string()))
+}
+
+fn ndjson_lines(records: &[Record]) -> Result<Vec<u8>, ApiError> {
+    let mut bytes = Vec::with_capacity(records.len() * 512);
+    for record in records {
+        serde_json::to_writer(&mut bytes, record).map_err(|error| ApiError::BadRequest(error.to_string()))?;
+        bytes.push(b'\n');
+    }
+    Ok(bytes)
+}
+
+/// Writes every record of `kinds` (all kinds when empty) in `format`, in the import's order, a
+/// chunk at a time: `out` gets each chunk's bytes. A CSV export is of exactly one type. Returns
+/// how many records were written.
+pub async fn write(
     db: &impl ConnectionTrait,
     kinds: &[Kind],
+    format: Format,
     out: tokio::sync::mpsc::Sender<Vec<u8>>,
 ) -> Result<u64, ApiError> {
+    let kinds: Vec<Kind> = Kind::ALL.into_iter().filter(|kind| kinds.is_empty() || kinds.contains(kind)).collect();
+    let gone = |_| ApiError::BadRequest("the export's reader went away".into());
+    if format == Format::Csv {
+        let [kind] = kinds[..] else {
+            return Err(ApiError::bad_input("type", "a CSV export holds one type: name it (type=release)"));
+        };
+        out.send(csv_lines([Ok(cells::columns(kind))])?).await.map_err(gone)?;
+    }
     let mut written = 0;
-    for kind in Kind::ALL.into_iter().filter(|kind| kinds.is_empty() || kinds.contains(kind)) {
+    for kind in kinds {
         let mut offset = 0;
         loop {
             let records = chunk(db, kind, offset).await?;
             if records.is_empty() {
                 break;
             }
-            let mut bytes = Vec::with_capacity(records.len() * 512);
-            for record in &records {
-                serde_json::to_writer(&mut bytes, record).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-                bytes.push(b'\n');
-            }
+            let bytes = match format {
+                Format::Ndjson => ndjson_lines(&records)?,
+                Format::Csv => csv_lines(records.iter().map(csv_row))?,
+            };
             written += records.len() as u64;
             offset += records.len() as u64;
-            out.send(bytes).await.map_err(|_| ApiError::BadRequest("the export's reader went away".into()))?;
+            out.send(bytes).await.map_err(gone)?;
             if (records.len() as u64) < CHUNK {
                 break;
             }

@@ -9,6 +9,7 @@
 //! database, so a record may refer to one later in the file.
 
 pub mod apply;
+pub mod cells;
 pub mod check;
 pub mod plan;
 pub mod reader;
@@ -97,6 +98,9 @@ pub struct Progress {
 /// Called now and then while the files are read.
 pub type OnProgress = Box<dyn FnMut(Progress) + Send>;
 
+/// Records written by one import from which the planner statistics are refreshed.
+const STATISTICS_AFTER: u64 = 1000;
+
 /// Imports the files `inputs` (each read as its format) together, writing as `author`.
 pub async fn run(
     db: &DatabaseConnection,
@@ -111,6 +115,13 @@ pub async fn run(
         .map_err(|error| ApiError::BadRequest(format!("the import stopped: {error}")))??;
     let read = started.elapsed();
     let report = apply::apply(db, author, plan, options).await?;
+    let written: u64 = report.counts.values().map(|counts| counts.created + counts.updated).sum();
+    if report.committed && written >= STATISTICS_AFTER {
+        // Plans made on the statistics of a much smaller database can be a hundred times slower
+        // (see `refresh_statistics`); a large import would otherwise keep them until the next
+        // hourly refresh or restart.
+        crate::startup::refresh_statistics(db).await?;
+    }
     tracing::info!(
         records = report.records,
         failed = report.failed,

@@ -5,7 +5,7 @@
 use std::{
     collections::{HashMap, HashSet},
     fs::File,
-    io::{BufRead, BufReader, BufWriter, Seek, Write},
+    io::{BufReader, BufWriter, Read, Seek, Write},
     path::PathBuf,
 };
 
@@ -26,8 +26,11 @@ pub struct Spooled {
     pub record: Record,
 }
 
-/// A spooled record on disk: its type is the spool's, so the record is written without its tag
-/// (reading an internally tagged enum back buffers every field, a third of the second pass).
+/// A spooled record on disk, in postcard (a compact binary serde format), after its length as
+/// four little-endian bytes. Its type is the spool's, so the record is written without its tag
+/// (postcard cannot read an internally tagged enum, and JSON buffered every field to find it).
+/// A binary spool halves the first pass's writing and the second pass's reading: strings are
+/// copied, never escaped or scanned.
 #[derive(Serialize, Deserialize)]
 struct OnDisk<T> {
     file: Option<String>,
@@ -35,28 +38,28 @@ struct OnDisk<T> {
     record: T,
 }
 
-fn decode(kind: Kind, line: &str) -> serde_json::Result<Spooled> {
-    fn read<T: serde::de::DeserializeOwned>(line: &str, wrap: fn(T) -> Record) -> serde_json::Result<Spooled> {
-        let OnDisk { file, line, record } = serde_json::from_str::<OnDisk<T>>(line)?;
+fn decode(kind: Kind, bytes: &[u8]) -> postcard::Result<Spooled> {
+    fn read<T: serde::de::DeserializeOwned>(bytes: &[u8], wrap: fn(T) -> Record) -> postcard::Result<Spooled> {
+        let OnDisk { file, line, record } = postcard::from_bytes::<OnDisk<T>>(bytes)?;
         Ok(Spooled { file, line, record: wrap(record) })
     }
     match kind {
-        Kind::Organisation => read(line, Record::Organisation),
-        Kind::Topic => read(line, Record::Topic),
-        Kind::Contact => read(line, Record::Contact),
-        Kind::Commission => read(line, Record::Commission),
-        Kind::Release => read(line, Record::Release),
+        Kind::Organisation => read(bytes, Record::Organisation),
+        Kind::Topic => read(bytes, Record::Topic),
+        Kind::Contact => read(bytes, Record::Contact),
+        Kind::Commission => read(bytes, Record::Commission),
+        Kind::Release => read(bytes, Record::Release),
     }
 }
 
-fn encode(out: &mut impl Write, spooled: Spooled) -> serde_json::Result<()> {
+fn encode(spooled: Spooled) -> postcard::Result<Vec<u8>> {
     let Spooled { file, line, record } = spooled;
     match record {
-        Record::Organisation(record) => serde_json::to_writer(out, &OnDisk { file, line, record }),
-        Record::Topic(record) => serde_json::to_writer(out, &OnDisk { file, line, record }),
-        Record::Contact(record) => serde_json::to_writer(out, &OnDisk { file, line, record }),
-        Record::Commission(record) => serde_json::to_writer(out, &OnDisk { file, line, record }),
-        Record::Release(record) => serde_json::to_writer(out, &OnDisk { file, line, record }),
+        Record::Organisation(record) => postcard::to_allocvec(&OnDisk { file, line, record }),
+        Record::Topic(record) => postcard::to_allocvec(&OnDisk { file, line, record }),
+        Record::Contact(record) => postcard::to_allocvec(&OnDisk { file, line, record }),
+        Record::Commission(record) => postcard::to_allocvec(&OnDisk { file, line, record }),
+        Record::Release(record) => postcard::to_allocvec(&OnDisk { file, line, record }),
     }
 }
 
@@ -72,10 +75,22 @@ impl Spool {
     pub fn records(self) -> Result<impl Iterator<Item = Result<Spooled, ApiError>>, ApiError> {
         let mut file = self.file.into_inner().map_err(|error| io(error.into_error()))?;
         file.rewind().map_err(io)?;
-        let kind = self.kind;
-        Ok(BufReader::with_capacity(256 * 1024, file).lines().map(move |line| {
-            let line = line.map_err(io)?;
-            decode(kind, &line).map_err(|error| ApiError::BadRequest(format!("import spool: {error}")))
+        let (kind, mut left) = (self.kind, self.count);
+        let mut input = BufReader::with_capacity(256 * 1024, file);
+        let mut buffer = Vec::new();
+        Ok(std::iter::from_fn(move || {
+            if left == 0 {
+                return None;
+            }
+            left -= 1;
+            let mut length = [0; 4];
+            let read = input.read_exact(&mut length).and_then(|()| {
+                buffer.resize(u32::from_le_bytes(length) as usize, 0);
+                input.read_exact(&mut buffer)
+            });
+            Some(read.map_err(io).and_then(|()| {
+                decode(kind, &buffer).map_err(|error| ApiError::BadRequest(format!("import spool: {error}")))
+            }))
         }))
     }
 }
@@ -192,8 +207,9 @@ fn spool(spools: &mut HashMap<Kind, Spool>, spooled: Spooled) -> Result<(), ApiE
             entry.insert(Spool { kind, file, count: 0 })
         }
     };
-    encode(&mut spool.file, spooled).map_err(|error| ApiError::BadRequest(error.to_string()))?;
-    spool.file.write_all(b"\n").map_err(io)?;
+    let bytes = encode(spooled).map_err(|error| ApiError::BadRequest(format!("import spool: {error}")))?;
+    let length = u32::try_from(bytes.len()).map_err(|_| ApiError::BadRequest("a record is over 4 GB".into()))?;
+    spool.file.write_all(&length.to_le_bytes()).and_then(|()| spool.file.write_all(&bytes)).map_err(io)?;
     spool.count += 1;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::io::{BufRead, Read};
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::{Failure, record::Kind};
+use super::{Failure, cells, record::Kind};
 
 /// The file formats import reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,42 +132,6 @@ fn json_array(mut input: impl BufRead, sink: &mut dyn FnMut(Read1)) -> u64 {
     elements.count
 }
 
-/// The CSV cell syntax for lists and relations (documented in the README):
-/// - a list is `|`-separated: `health|counter-trafficking`;
-/// - a release's organisations are `slug:role`, a commission's members `slug:role:since:until`
-///   (dates may be empty);
-/// - an empty cell is "none" (null, or the field's default).
-fn cell(kind: Kind, column: &str, text: &str) -> Value {
-    if text.is_empty() {
-        return Value::Null;
-    }
-    let list = || Value::Array(text.split('|').map(|item| Value::String(item.to_owned())).collect());
-    let parts = |item: &str, names: &[&str]| {
-        let mut object = Map::new();
-        for (name, part) in names.iter().zip(item.split(':').chain(std::iter::repeat(""))) {
-            if !part.is_empty() {
-                object.insert((*name).to_owned(), Value::String(part.to_owned()));
-            }
-        }
-        Value::Object(object)
-    };
-    match (kind, column) {
-        (Kind::Contact, "phones") | (Kind::Release, "topics" | "commissions" | "contacts" | "translations") => list(),
-        (Kind::Release, "organisations") => {
-            Value::Array(text.split('|').map(|item| parts(item, &["organisation", "role"])).collect())
-        }
-        (Kind::Commission, "members") => {
-            Value::Array(text.split('|').map(|item| parts(item, &["organisation", "role", "since", "until"])).collect())
-        }
-        (Kind::Contact, "public") => match text {
-            "true" => Value::Bool(true),
-            "false" => Value::Bool(false),
-            other => Value::String(other.to_owned()),
-        },
-        _ => Value::String(text.to_owned()),
-    }
-}
-
 fn csv(kind: Kind, input: impl Read, sink: &mut dyn FnMut(Read1)) -> u64 {
     let mut reader = csv::ReaderBuilder::new().has_headers(true).flexible(false).from_reader(input);
     let headers = match reader.headers() {
@@ -188,7 +152,7 @@ fn csv(kind: Kind, input: impl Read, sink: &mut dyn FnMut(Read1)) -> u64 {
                 let mut object = Map::new();
                 object.insert("type".into(), Value::String(kind.name().into()));
                 for (column, text) in headers.iter().zip(row.iter()) {
-                    let value = cell(kind, column, text);
+                    let value = cells::parse(kind, column, text);
                     if !value.is_null() {
                         object.insert(column.clone(), value);
                     }

@@ -1,6 +1,6 @@
 //! `POST /api/import` and `GET /api/export`, for the importer and admin roles: the body is
 //! streamed to a temporary file (never held in memory), imported, and answered with the report;
-//! an export is streamed out as NDJSON a chunk at a time.
+//! an export is streamed out (NDJSON, or CSV for one type) a chunk at a time.
 
 use std::io::Write;
 
@@ -105,7 +105,7 @@ pub async fn import(
     }
 }
 
-/// `GET /api/export?type=…`: every record (of the types asked for) as NDJSON.
+/// `GET /api/export?type=…&format=ndjson|csv`: every record (of the types asked for), streamed.
 pub async fn export(
     request: HttpRequest,
     db: web::Data<DatabaseConnection>,
@@ -116,19 +116,28 @@ pub async fn export(
         return error.error_response();
     }
     let mut kinds = Vec::new();
+    let mut format = export::Format::default();
     for (name, value) in url::form_urlencoded::parse(request.query_string().as_bytes()) {
         match (name.as_ref(), Kind::parse(&value)) {
             ("type", Some(kind)) => kinds.push(kind),
             ("type", None) => return ApiError::bad_input("type", format!("unknown type `{value}`")).error_response(),
-            (other, _) => return ApiError::bad_input(other, "export takes `type` only").error_response(),
+            ("format", _) => match value.parse() {
+                Ok(parsed) => format = parsed,
+                Err(message) => return ApiError::bad_input("format", message).error_response(),
+            },
+            (other, _) => return ApiError::bad_input(other, "export takes `type` and `format`").error_response(),
         }
+    }
+    // Checked before the response starts: once streaming, an error can only cut it short.
+    if format == export::Format::Csv && kinds.len() != 1 {
+        return ApiError::bad_input("type", "a CSV export holds one type: name it (type=release)").error_response();
     }
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
     let db = db.get_ref().clone();
     let (failed, mut failure) = tokio::sync::oneshot::channel::<ApiError>();
     tokio::spawn(async move {
         // `sender` lives until the failure (if any) is sent, so the stream sees it before its end.
-        if let Err(error) = export::ndjson(&db, &kinds, sender.clone()).await {
+        if let Err(error) = export::write(&db, &kinds, format, sender.clone()).await {
             tracing::warn!(error = %error, "export stopped");
             let _ = failed.send(error);
         }
@@ -144,5 +153,5 @@ pub async fn export(
         },
         std::task::Poll::Pending => std::task::Poll::Pending,
     });
-    HttpResponse::Ok().content_type("application/x-ndjson; charset=utf-8").streaming(stream)
+    HttpResponse::Ok().content_type(format.content_type()).streaming(stream)
 }
