@@ -172,11 +172,9 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
             Migrator::up(&db, None).await?;
             let report = import_files(&db, files, kind.as_deref(), import::Options { mode, dry_run }, &author).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", report.text());
-            }
+            let text = if json { serde_json::to_string_pretty(&report)? + "\n" } else { report.text() };
+            // Written, not printed: a reader that goes away (`| head`) is an error, not a panic.
+            std::io::stdout().write_all(text.as_bytes()).context("cannot write the report")?;
             if report.failed > 0 {
                 std::process::exit(1);
             }
