@@ -171,7 +171,8 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Import { files, dry_run, mode, json, kind, author, database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
             Migrator::up(&db, None).await?;
-            let report = import_files(&db, files, kind.as_deref(), import::Options { mode, dry_run }, &author).await?;
+            let report =
+                import_files(&db, files, kind.as_deref(), import::Options { mode, dry_run }, &author, json).await?;
             let text = if json { serde_json::to_string_pretty(&report)? + "\n" } else { report.text() };
             // Written, not printed: a reader that goes away (`| head`) is an error, not a panic.
             std::io::stdout().write_all(text.as_bytes()).context("cannot write the report")?;
@@ -241,13 +242,43 @@ fn format_of(path: &std::path::Path, kind: Option<&str>) -> anyhow::Result<Forma
     Ok(if first == Some(b'[') { Format::Json } else { Format::Ndjson })
 }
 
-/// Imports `files` as the CLI user `author`, with a progress line on a terminal.
+/// Prints an import's progress on standard error: one line rewritten in place on a terminal;
+/// otherwise a line per report, as JSON with `--json`, so that logs and scripts can follow it.
+fn progress_printer(json: bool) -> import::OnProgress {
+    let terminal = std::io::stderr().is_terminal();
+    std::sync::Arc::new(move |progress: import::Progress| {
+        let mut err = std::io::stderr().lock();
+        // Progress is best effort: a closed standard error must not stop the import.
+        let _ = if json && !terminal {
+            serde_json::to_writer(&mut err, &progress).map_err(std::io::Error::from).and_then(|()| writeln!(err))
+        } else {
+            let verb = match progress.phase {
+                import::Phase::Reading => "read",
+                import::Phase::Writing => "wrote",
+            };
+            let of = progress.total_records.map(|total| format!(" of {total}")).unwrap_or_default();
+            let left = match progress.eta_seconds {
+                Some(seconds) if !progress.done => format!(", about {seconds:.0} s left"),
+                _ => String::new(),
+            };
+            let line = format!("{verb} {}{of} records ({:.0}/s{left})", progress.records, progress.rate);
+            match (terminal, progress.done) {
+                (true, false) => write!(err, "\r{line}   "),
+                (true, true) => writeln!(err, "\r{line}   "),
+                (false, _) => writeln!(err, "{line}"),
+            }
+        };
+    })
+}
+
+/// Imports `files` as the CLI user `author`, reporting progress on standard error.
 async fn import_files(
     db: &sea_orm::DatabaseConnection,
     files: Vec<PathBuf>,
     kind: Option<&str>,
     options: import::Options,
     author: &str,
+    json: bool,
 ) -> anyhow::Result<import::Report> {
     // Standard input is copied to a temporary file first: the import reads its input twice.
     let mut keep = Vec::new();
@@ -265,28 +296,11 @@ async fn import_files(
         let format = format_of(&path, kind)?;
         inputs.push((path, format));
     }
-    let progress: Option<import::OnProgress> = std::io::stderr().is_terminal().then(|| {
-        let started = std::time::Instant::now();
-        Box::new(move |progress: import::Progress| {
-            let seconds = started.elapsed().as_secs_f64().max(0.001);
-            let rate = progress.records as f64 / seconds;
-            let eta = if progress.bytes > 0 && progress.total_bytes > progress.bytes {
-                let left = (progress.total_bytes - progress.bytes) as f64 * seconds / progress.bytes as f64;
-                format!(", about {left:.0} s left")
-            } else {
-                String::new()
-            };
-            eprint!("\rread {} records ({rate:.0}/s{eta})   ", progress.records);
-        }) as import::OnProgress
-    });
+    let progress = progress_printer(json);
     let principal = Principal { subject: format!("cli:{author}"), roles: Role::Importer.into() };
     let generation = Generation::default();
     let author = Author { principal: &principal, request_id: None, generation: &generation };
-    let on_terminal = progress.is_some();
-    let report = import::run(db, author, inputs, options, progress).await?;
-    if on_terminal {
-        eprintln!();
-    }
+    let report = import::run(db, author, inputs, options, Some(progress)).await?;
     drop(keep);
     Ok(report)
 }

@@ -12,6 +12,7 @@ pub mod apply;
 pub mod cells;
 pub mod check;
 pub mod plan;
+pub mod progress;
 pub mod reader;
 pub mod record;
 pub mod report;
@@ -21,8 +22,13 @@ use std::path::PathBuf;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
+use self::progress::Reporter;
 use self::record::Kind;
-pub use self::{reader::Format, report::Report};
+pub use self::{
+    progress::{OnProgress, Phase, Progress},
+    reader::Format,
+    report::Report,
+};
 use crate::{error::ApiError, service::write::Author};
 
 /// What happens to the valid records when some records fail.
@@ -87,17 +93,6 @@ impl Failure {
     }
 }
 
-/// How far the first pass has read: for a progress line on a terminal.
-#[derive(Clone, Copy, Debug)]
-pub struct Progress {
-    pub records: u64,
-    pub bytes: u64,
-    pub total_bytes: u64,
-}
-
-/// Called now and then while the files are read.
-pub type OnProgress = Box<dyn FnMut(Progress) + Send>;
-
 /// Records written by one import from which the planner statistics are refreshed.
 const STATISTICS_AFTER: u64 = 1000;
 
@@ -110,11 +105,13 @@ pub async fn run(
     progress: Option<OnProgress>,
 ) -> Result<Report, ApiError> {
     let started = std::time::Instant::now();
-    let plan = tokio::task::spawn_blocking(move || plan::read(&inputs, progress))
+    let reading = Reporter::new(progress.clone(), Phase::Reading);
+    let plan = tokio::task::spawn_blocking(move || plan::read(&inputs, &reading))
         .await
         .map_err(|error| ApiError::BadRequest(format!("the import stopped: {error}")))??;
     let read = started.elapsed();
-    let report = apply::apply(db, author, plan, options).await?;
+    let writing = Reporter::new(progress, Phase::Writing);
+    let report = apply::apply(db, author, plan, options, &writing).await?;
     let written: u64 = report.counts.values().map(|counts| counts.created + counts.updated).sum();
     if report.committed && written >= STATISTICS_AFTER {
         // Plans made on the statistics of a much smaller database can be a hundred times slower

@@ -273,6 +273,60 @@ async fn a_csv_export_per_type_imports_back_to_the_same_content(app: TestApp) {
     assert!(get_export(&app, "?type=contact&format=csv").await.text().await.is_err());
 }
 
+/// Runs the `newsroom` command line with `args`: (success, standard output, standard error).
+fn newsroom(args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_newsroom")).args(args).output().unwrap();
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).unwrap();
+    (output.status.success(), text(output.stdout), text(output.stderr))
+}
+
+async fn the_command_line_imports_with_progress_and_exports_files_whole(app: TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("content.ndjson");
+    std::fs::write(&file, export(&app).await).unwrap();
+    let empty = spawn_empty(app.backend()).await.unwrap();
+    let url = empty.database_url();
+    let (ok, stdout, stderr) = newsroom(&["import", file.to_str().unwrap(), "--json", "--database-url", url]);
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((report["committed"].as_bool(), report["records"].as_u64()), (Some(true), Some(60)));
+    // Not on a terminal, with --json: progress as JSON lines on standard error, each phase ending
+    // with a line that says it is done.
+    let progress: Vec<Value> = stderr
+        .lines()
+        .filter(|line| line.starts_with("{\"phase\""))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let last = |phase: &str| progress.iter().rfind(|p| p["phase"] == phase).cloned().unwrap_or_default();
+    assert_eq!((last("reading")["records"].as_u64(), last("reading")["done"].as_bool()), (Some(60), Some(true)));
+    let writing = last("writing");
+    assert_eq!((writing["records"].as_u64(), writing["total_records"].as_u64()), (Some(60), Some(60)), "{stderr}");
+    assert_eq!(writing["done"], true);
+    // Without --json the same progress reads as plain lines.
+    let (ok, _, stderr) = newsroom(&["import", file.to_str().unwrap(), "--dry-run", "--database-url", url]);
+    assert!(ok && stderr.contains("wrote 60 of 60 records"), "{stderr}");
+    // A CSV export of one type lands whole; one that cannot be made leaves no file behind.
+    let topics = dir.path().join("topics.csv");
+    let (ok, _, stderr) = newsroom(&[
+        "export",
+        "--format",
+        "csv",
+        "--type",
+        "topic",
+        "--output",
+        topics.to_str().unwrap(),
+        "--database-url",
+        url,
+    ]);
+    assert!(ok, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&topics).unwrap().lines().count(), 7, "a header and 6 topics");
+    let all = dir.path().join("all.csv");
+    let (ok, _, stderr) =
+        newsroom(&["export", "--format", "csv", "--output", all.to_str().unwrap(), "--database-url", url]);
+    assert!(!ok && stderr.contains("one type"), "{stderr}");
+    assert!(!all.exists(), "a failed export leaves no file");
+}
+
 async fn only_importers_and_admins_may_import_or_export(app: TestApp) {
     for (role, status) in
         [(None, 401), (Some("reader"), 403), (Some("editor"), 403), (Some("admin"), 200), (Some("importer"), 200)]
@@ -419,6 +473,7 @@ db_tests!(TestApp::spawn_editorial =>
     a_dry_run_reports_the_same_and_writes_nothing,
     csv_files_carry_lists_and_relations,
     a_csv_export_per_type_imports_back_to_the_same_content,
+    the_command_line_imports_with_progress_and_exports_files_whole,
     only_importers_and_admins_may_import_or_export,
 );
 db_tests!(spawn_empty => real_published_releases_import_whole);

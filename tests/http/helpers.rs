@@ -82,6 +82,7 @@ pub struct TestApp {
     db: DatabaseConnection,
     handle: ServerHandle,
     database: Option<TestDatabase>,
+    database_url: String,
     backend: Backend,
 }
 
@@ -91,7 +92,7 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> Option<Self> {
         let _ = tracing_subscriber_init();
         let (database, url) = TestDatabase::create(backend).await?;
-        let mut settings = Settings::for_database(url);
+        let mut settings = Settings::for_database(url.clone());
         settings.database.max_connections = 5;
         adjust(&mut settings);
         let application = Application::build(settings).await.expect("the app starts");
@@ -101,7 +102,7 @@ impl TestApp {
         let handle = application.handle();
         tokio::spawn(application.run_until_stopped());
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        Some(Self { address, client, statements, db, handle, database: Some(database), backend })
+        Some(Self { address, client, statements, db, handle, database: Some(database), database_url: url, backend })
     }
 
     /// Starts the app with the demo content.
@@ -112,6 +113,11 @@ impl TestApp {
     /// The engine it runs on (for a second app on the same engine).
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The app's database, for the command line.
+    pub fn database_url(&self) -> &str {
+        &self.database_url
     }
 
     /// The app's database pool, for arranging rows the API cannot write yet.

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use super::{
     Failure, Mode, Options,
     plan::{Plan, Spool, Spooled},
+    progress::Reporter,
     record::{Kind, Record},
     report::Report,
 };
@@ -43,8 +44,12 @@ enum Outcome {
     Unchanged,
 }
 
-struct Run {
+struct Run<'a> {
     txn: DatabaseTransaction,
+    progress: &'a Reporter,
+    /// Records handed to the database so far, of `total`.
+    written: u64,
+    total: u64,
     report: Report,
     now: DateTime<Utc>,
     mode: Mode,
@@ -52,7 +57,15 @@ struct Run {
     rejected: HashSet<(Kind, String)>,
 }
 
-impl Run {
+impl Run<'_> {
+    /// Takes the next chunk to write, reporting the records written before it.
+    fn take(&mut self, chunk: Result<Vec<Spooled>, ApiError>) -> Result<Vec<Spooled>, ApiError> {
+        let chunk = chunk?;
+        self.progress.tick(self.written, Some(self.total), 0, 0);
+        self.written += chunk.len() as u64;
+        Ok(chunk)
+    }
+
     fn fail(&mut self, spooled: &Spooled, field: Option<String>, code: &'static str, message: String) {
         let record = &spooled.record;
         self.report.fail(Failure {
@@ -176,6 +189,7 @@ pub async fn apply(
     author: Author<'_>,
     mut plan: Plan,
     options: Options,
+    progress: &Reporter,
 ) -> Result<Report, ApiError> {
     let mut report = Report::new(options.mode, options.dry_run);
     report.records = plan.records;
@@ -190,8 +204,12 @@ pub async fn apply(
         // for the whole import. Plan each execution for the data it meets instead.
         txn.execute_unprepared("SET LOCAL plan_cache_mode = force_custom_plan").await?;
     }
+    let total = plan.spools.values().map(|spool| spool.count).sum();
     let mut run = Run {
         txn,
+        progress,
+        written: 0,
+        total,
         report,
         now: Utc::now(),
         mode: options.mode,
@@ -205,7 +223,7 @@ pub async fn apply(
     commissions(&mut run, spools.remove(&Kind::Commission)).await?;
     releases(&mut run, spools.remove(&Kind::Release)).await?;
 
-    let Run { txn, mut report, mode, .. } = run;
+    let Run { txn, mut report, mode, written, .. } = run;
     let keep = !options.dry_run && (mode == Mode::BestEffort || report.failed == 0);
     if keep {
         let summary = audit_event::ActiveModel {
@@ -227,13 +245,14 @@ pub async fn apply(
     } else {
         txn.rollback().await?;
     }
+    progress.done(written, Some(total), 0, 0);
     Ok(report)
 }
 
 /// The organisation graph as it will be: every stored organisation's parent, overlaid with the
 /// parents the file sets. Organisations of the file whose parents loop are reported and skipped.
 async fn organisations(
-    run: &mut Run,
+    run: &mut Run<'_>,
     spool: Option<Spool>,
     parents: &HashMap<String, (u64, Option<String>)>,
 ) -> Result<(), ApiError> {
@@ -243,7 +262,7 @@ async fn organisations(
     // Phase A: fields, with each parent checked to exist (in the file or stored).
     let mut outcomes: HashMap<String, (i32, Outcome)> = HashMap::new();
     for chunk in chunks(spool)? {
-        let chunk = chunk?;
+        let chunk = run.take(chunk)?;
         let wanted_parents = unique(chunk.iter().filter_map(|s| match &s.record {
             Record::Organisation(o) => o.parent.clone(),
             _ => None,
@@ -406,9 +425,9 @@ fn placeholder_organisation(slug: &str) -> Record {
     })
 }
 
-async fn topics(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
+async fn topics(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
-        let chunk = chunk?;
+        let chunk = run.take(chunk)?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
         let existing: HashMap<String, topic::Model> = topic::Entity::find()
             .filter(topic::Column::Slug.is_in(slugs))
@@ -497,9 +516,9 @@ impl Contacts {
     }
 }
 
-async fn contacts(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
+async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
-        let chunk = chunk?;
+        let chunk = run.take(chunk)?;
         let references = unique(chunk.iter().map(|s| s.record.key()));
         let existing = Contacts::load(&run.txn, &references).await?;
         let stored: HashMap<i32, Record> = export::contacts(&run.txn, &existing.rows)
@@ -586,9 +605,9 @@ async fn contacts(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn commissions(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
+async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
-        let chunk = chunk?;
+        let chunk = run.take(chunk)?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
         let existing_rows: Vec<commission::Model> =
             commission::Entity::find().filter(commission::Column::Slug.is_in(slugs.clone())).all(&run.txn).await?;
@@ -725,12 +744,12 @@ fn release_key(release: &release::Model) -> String {
     format!("{}/{}", release.language, release.slug)
 }
 
-async fn releases(run: &mut Run, spool: Option<Spool>) -> Result<(), ApiError> {
+async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     // Each written release's translations, for the last step; and what happened to it.
     let mut translations: HashMap<String, Vec<String>> = HashMap::new();
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
     for chunk in chunks(spool)? {
-        let chunk = chunk?;
+        let chunk = run.take(chunk)?;
         let records: Vec<(&Spooled, &super::record::ReleaseRecord)> =
             chunk.iter().filter_map(|s| if let Record::Release(r) = &s.record { Some((s, r)) } else { None }).collect();
         let keys: Vec<String> = records.iter().map(|(_, r)| record_key(r)).collect();
@@ -909,7 +928,7 @@ async fn stored_release_keys(txn: &impl ConnectionTrait, keys: &[String]) -> Res
 /// Writes the relations of the created and changed releases of a chunk (a changed release's old
 /// ones are removed first; a created one has none).
 async fn relations(
-    run: &mut Run,
+    run: &mut Run<'_>,
     records: &[(&super::record::ReleaseRecord, Outcome)],
     topics: &HashMap<String, i32>,
     commissions: &HashMap<String, i32>,
@@ -997,7 +1016,7 @@ type ReleaseState = (i32, Option<Uuid>, i32);
 /// Makes each group of releases the file says are translations of each other share one
 /// translation group, and counts each release's outcome.
 async fn translation_groups(
-    run: &mut Run,
+    run: &mut Run<'_>,
     translations: HashMap<String, Vec<String>>,
     mut outcomes: HashMap<String, Outcome>,
 ) -> Result<(), ApiError> {

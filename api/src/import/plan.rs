@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Failure, check,
+    progress::Reporter,
     reader::{self, Format},
     record::{Kind, Record},
 };
@@ -127,10 +128,10 @@ impl<R: std::io::Read> std::io::Read for Counting<R> {
 }
 
 /// Reads and checks the files `inputs`, in order, as one import.
-pub fn read(inputs: &[(PathBuf, Format)], mut progress: Option<super::OnProgress>) -> Result<Plan, ApiError> {
+pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, ApiError> {
     let total_bytes = inputs.iter().filter_map(|(path, _)| std::fs::metadata(path).ok()).map(|m| m.len()).sum();
     let bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
-    let mut last_report = std::time::Instant::now();
+    let bytes_read = || bytes.load(std::sync::atomic::Ordering::Relaxed);
     let mut plan = Plan {
         spools: HashMap::new(),
         keys: HashMap::new(),
@@ -146,13 +147,7 @@ pub fn read(inputs: &[(PathBuf, Format)], mut progress: Option<super::OnProgress
         let name =
             (inputs.len() > 1).then(|| path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
         let records = reader::read(*format, file, &mut |(line, result)| {
-            if let Some(progress) = progress.as_mut()
-                && last_report.elapsed() >= std::time::Duration::from_millis(250)
-            {
-                last_report = std::time::Instant::now();
-                let bytes = bytes.load(std::sync::atomic::Ordering::Relaxed);
-                progress(super::Progress { records: plan.records + line, bytes, total_bytes });
-            }
+            progress.tick(plan.records + line, None, bytes_read(), total_bytes);
             let failures = match result.map_err(|failure| vec![failure]).and_then(check::record) {
                 Ok(record) => {
                     let (kind, key) = (record.kind(), record.key());
@@ -195,6 +190,7 @@ pub fn read(inputs: &[(PathBuf, Format)], mut progress: Option<super::OnProgress
         plan.failures.push(Failure::file("EMPTY_FILE", "the file holds no records".into()));
     }
     cycles(&mut plan);
+    progress.done(plan.records, None, bytes_read(), total_bytes);
     Ok(plan)
 }
 

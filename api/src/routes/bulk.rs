@@ -94,7 +94,19 @@ pub async fn import(
         let request_id = request.extensions().get::<RequestId>().map(ToString::to_string);
         let author = Author { principal, request_id: request_id.as_deref(), generation: generation.get_ref() };
         let options = Options { mode, dry_run: query.dry_run };
-        let report = import::run(&db, author, vec![(spool.path().to_path_buf(), format)], options, None).await?;
+        // The server's log follows a long import (the request's span names it).
+        let progress: import::OnProgress = std::sync::Arc::new(|progress: import::Progress| {
+            tracing::info!(
+                phase = ?progress.phase,
+                records = progress.records,
+                total_records = progress.total_records,
+                eta_seconds = progress.eta_seconds,
+                done = progress.done,
+                "import progress"
+            );
+        });
+        let inputs = vec![(spool.path().to_path_buf(), format)];
+        let report = import::run(&db, author, inputs, options, Some(progress)).await?;
         Ok::<_, ApiError>(report)
     };
     match result.await {
