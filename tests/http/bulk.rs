@@ -327,6 +327,38 @@ async fn the_command_line_imports_with_progress_and_exports_files_whole(app: Tes
     assert!(!all.exists(), "a failed export leaves no file");
 }
 
+async fn imported_versions_are_revisions_that_can_be_compared_and_restored(app: TestApp) {
+    let release = |title: &str, topics: &str| {
+        format!(
+            r#"{{"type":"release","language":"en","slug":"imported","title":"{title}","body":"Line one\n","topics":[{topics}]}}"#
+        )
+    };
+    let (status, report) = ndjson(&app, &release("As imported", r#""health""#)).await;
+    assert_eq!(status, StatusCode::OK, "{report:#}");
+    let (_, again) = ndjson(&app, &release("As imported", r#""health""#)).await;
+    assert_eq!(counts(&again, "release"), (0, 0, 1, 0), "an unchanged record writes no revision");
+    let (_, changed) = ndjson(&app, &release("Changed by the import", "")).await;
+    assert_eq!(counts(&changed, "release"), (0, 1, 0, 0));
+    let editor = token("editor");
+    let query = "{ release(language: \"en\", slug: \"imported\") { id version revisions(first: 5) { totalCount
+      nodes { version author title changes { field before after } } } } }";
+    let data = app.data_as(&editor, query, json!({})).await;
+    let revisions = &data["release"]["revisions"];
+    assert_eq!(revisions["totalCount"], 2, "{data:#}");
+    let latest = &revisions["nodes"][0];
+    assert_eq!((latest["version"].as_i64(), latest["author"].as_str()), (Some(2), Some("importer@example.org")));
+    let fields: Vec<&str> =
+        latest["changes"].as_array().unwrap().iter().map(|c| c["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["title", "topics"]);
+    let restore =
+        "mutation($id: ID!) { restoreReleaseRevision(id: $id, version: 1) { version title topics { slug } } }";
+    let restored = app.data_as(&editor, restore, json!({ "id": data["release"]["id"] })).await;
+    assert_eq!(
+        restored["restoreReleaseRevision"],
+        json!({ "version": 3, "title": "As imported", "topics": [{ "slug": "health" }] })
+    );
+}
+
 async fn only_importers_and_admins_may_import_or_export(app: TestApp) {
     for (role, status) in
         [(None, 401), (Some("reader"), 403), (Some("editor"), 403), (Some("admin"), 200), (Some("importer"), 200)]
@@ -474,6 +506,7 @@ db_tests!(TestApp::spawn_editorial =>
     csv_files_carry_lists_and_relations,
     a_csv_export_per_type_imports_back_to_the_same_content,
     the_command_line_imports_with_progress_and_exports_files_whole,
+    imported_versions_are_revisions_that_can_be_compared_and_restored,
     only_importers_and_admins_may_import_or_export,
 );
 db_tests!(spawn_empty => real_published_releases_import_whole);

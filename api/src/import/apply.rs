@@ -46,6 +46,8 @@ enum Outcome {
 
 struct Run<'a> {
     txn: DatabaseTransaction,
+    /// Who revisions name as their writer.
+    actor: String,
     progress: &'a Reporter,
     /// Records handed to the database so far, of `total`.
     written: u64,
@@ -207,6 +209,7 @@ pub async fn apply(
     let total = plan.spools.values().map(|spool| spool.count).sum();
     let mut run = Run {
         txn,
+        actor: author.principal.subject.clone(),
         progress,
         written: 0,
         total,
@@ -855,7 +858,35 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
         bulk::insert_all(&run.txn, new_rows).await?;
         relations(run, &relate, &topic_ids, &commission_ids, &organisation_ids, &contacts).await?;
     }
-    translation_groups(run, translations, outcomes).await
+    let written = translation_groups(run, translations, outcomes).await?;
+    revisions(run, written).await
+}
+
+/// Keeps a revision of each release the import created or changed (`keys`), as an editorial
+/// write does: a release's history holds the version the import wrote, which can be compared with
+/// later ones and restored.
+async fn revisions(run: &mut Run<'_>, mut keys: Vec<String>) -> Result<(), ApiError> {
+    keys.sort();
+    for part in keys.chunks(CHUNK) {
+        let wanted: HashSet<&str> = part.iter().map(String::as_str).collect();
+        let rows: Vec<release::Model> = release::Entity::find()
+            .filter(named_releases(part.iter().map(String::as_str)))
+            .all(&run.txn)
+            .await?
+            .into_iter()
+            .filter(|row| wanted.contains(release_key(row).as_str()))
+            .collect();
+        let mut snapshots = crate::service::release::write::snapshots(&run.txn, &rows).await?;
+        let revisions = rows
+            .iter()
+            .map(|row| {
+                let snapshot = snapshots.remove(&row.id).unwrap_or_default();
+                crate::service::release::write::revision(row, snapshot, &run.actor)
+            })
+            .collect();
+        bulk::insert_all(&run.txn, revisions).await?;
+    }
+    Ok(())
 }
 
 fn record_key(record: &super::record::ReleaseRecord) -> String {
@@ -1014,12 +1045,15 @@ async fn relations(
 type ReleaseState = (i32, Option<Uuid>, i32);
 
 /// Makes each group of releases the file says are translations of each other share one
-/// translation group, and counts each release's outcome.
+/// translation group, and counts each release's outcome. Returns the keys of the releases written
+/// (created, changed, or moved to another group).
 async fn translation_groups(
     run: &mut Run<'_>,
     translations: HashMap<String, Vec<String>>,
     mut outcomes: HashMap<String, Outcome>,
-) -> Result<(), ApiError> {
+) -> Result<Vec<String>, ApiError> {
+    // Stored releases outside the file whose group the file changes: written too.
+    let mut written = Vec::new();
     // Union-find over release keys.
     let mut parent: HashMap<String, String> = HashMap::new();
     fn root(parent: &mut HashMap<String, String>, key: &str) -> String {
@@ -1103,15 +1137,22 @@ async fn translation_groups(
             if outcome == Some(Outcome::Unchanged) || outcome.is_none() {
                 row.version = Set(version + 1);
                 row.updated_at = Set(run.now);
-                if outcome.is_some() {
-                    outcomes.insert(key.clone(), Outcome::Updated);
-                }
+                match outcome {
+                    Some(_) => outcomes.insert(key.clone(), Outcome::Updated),
+                    None => {
+                        written.push(key.clone());
+                        None
+                    }
+                };
             }
             release::Entity::update_many().set(row).filter(release::Column::Id.eq(*id)).exec(&run.txn).await?;
         }
     }
-    for outcome in outcomes.into_values() {
+    for (key, outcome) in outcomes {
         run.count(Kind::Release, outcome);
+        if outcome != Outcome::Unchanged {
+            written.push(key);
+        }
     }
-    Ok(())
+    Ok(written)
 }

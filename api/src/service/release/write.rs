@@ -1,14 +1,15 @@
 //! Creating, changing and deleting releases, with their relations and translations. Every write
 //! leaves a revision (the release as it stands after it) and an audit record.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use entity::{
-    commission, contact, organisation, release, release_commission, release_contact, release_organisation,
-    release_revision, release_topic, topic,
+    release, release_commission, release_contact, release_organisation, release_revision, release_topic, topic,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -67,63 +68,82 @@ pub(super) fn find(public_id: Uuid) -> sea_orm::Select<release::Entity> {
 /// A release as revisions and the audit log keep it: its fields, and its relations by natural
 /// key (contacts, which have none, by public id).
 pub(super) async fn snapshot(txn: &DatabaseTransaction, release: &release::Model) -> Result<Value, ApiError> {
-    let topics: Vec<String> = release_topic::Entity::find()
-        .select_only()
-        .column(topic::Column::Slug)
-        .join(JoinType::InnerJoin, release_topic::Relation::Topic.def())
-        .filter(release_topic::Column::ReleaseId.eq(release.id))
-        .order_by_asc(topic::Column::Slug)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let commissions: Vec<String> = release_commission::Entity::find()
-        .select_only()
-        .column(commission::Column::Slug)
-        .join(JoinType::InnerJoin, release_commission::Relation::Commission.def())
-        .filter(release_commission::Column::ReleaseId.eq(release.id))
-        .order_by_asc(commission::Column::Slug)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let organisations: Vec<(String, release_organisation::Role)> = release_organisation::Entity::find()
-        .select_only()
-        .column(organisation::Column::Slug)
-        .column(release_organisation::Column::Role)
-        .join(JoinType::InnerJoin, release_organisation::Relation::Organisation.def())
-        .filter(release_organisation::Column::ReleaseId.eq(release.id))
-        .order_by_asc(organisation::Column::Slug)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let contacts: Vec<Uuid> = release_contact::Entity::find()
-        .select_only()
-        .column(contact::Column::PublicId)
-        .join(JoinType::InnerJoin, release_contact::Relation::Contact.def())
-        .filter(release_contact::Column::ReleaseId.eq(release.id))
-        .order_by_asc(release_contact::Column::Position)
-        .into_tuple()
-        .all(txn)
-        .await?;
-    let organisations: Vec<Value> =
-        organisations.into_iter().map(|(slug, role)| json!({ "organisation": slug, "role": role })).collect();
-    Ok(json!({
-        "id": release.public_id,
-        "language": release.language,
-        "slug": release.slug,
-        "title": release.title,
-        "summary": release.summary,
-        "body": release.body,
-        "datelineCity": release.dateline_city,
-        "datelineCountry": release.dateline_country,
-        "translationGroup": release.translation_group,
-        "status": release.status,
-        "publishedAt": release.published_at,
-        "topics": topics,
-        "commissions": commissions,
-        "organisations": organisations,
-        "contacts": contacts,
-        "version": release.version,
-    }))
+    let mut one = snapshots(txn, std::slice::from_ref(release)).await?;
+    Ok(one.remove(&release.id).unwrap_or_default())
+}
+
+/// A release's topics, commissions, organisations (with role) and contacts, as snapshots name them.
+type SnapshotRelations = (Vec<String>, Vec<String>, Vec<(String, release_organisation::Role)>, Vec<Uuid>);
+
+/// The snapshots of `releases`, by internal key: five statements whatever their number.
+pub(crate) async fn snapshots(
+    txn: &DatabaseTransaction,
+    releases: &[release::Model],
+) -> Result<HashMap<i32, Value>, ApiError> {
+    let ids: Vec<i32> = releases.iter().map(|release| release.id).collect();
+    let (topics, commissions, organisations, contacts) = futures_util::try_join!(
+        crate::service::release::topics_of(txn, &ids),
+        crate::service::release::commissions_of(txn, &ids),
+        crate::service::release::organisations_of(txn, &ids),
+        crate::service::release::contacts_of(txn, &ids),
+    )?;
+    let mut relations: HashMap<i32, SnapshotRelations> = HashMap::new();
+    for (id, topic) in topics {
+        relations.entry(id).or_default().0.push(topic.slug);
+    }
+    for (id, commission, _) in commissions {
+        relations.entry(id).or_default().1.push(commission.slug);
+    }
+    for (id, role, organisation) in organisations {
+        relations.entry(id).or_default().2.push((organisation.slug, role));
+    }
+    // In the release's order.
+    for (id, contact, _) in contacts {
+        relations.entry(id).or_default().3.push(contact.public_id);
+    }
+    Ok(releases
+        .iter()
+        .map(|release| {
+            let (mut topics, mut commissions, mut organisations, contacts) =
+                relations.remove(&release.id).unwrap_or_default();
+            topics.sort();
+            commissions.sort();
+            organisations.sort_by(|a, b| a.0.cmp(&b.0));
+            let organisations: Vec<Value> =
+                organisations.into_iter().map(|(slug, role)| json!({ "organisation": slug, "role": role })).collect();
+            let snapshot = json!({
+                "id": release.public_id,
+                "language": release.language,
+                "slug": release.slug,
+                "title": release.title,
+                "summary": release.summary,
+                "body": release.body,
+                "datelineCity": release.dateline_city,
+                "datelineCountry": release.dateline_country,
+                "translationGroup": release.translation_group,
+                "status": release.status,
+                "publishedAt": release.published_at,
+                "topics": topics,
+                "commissions": commissions,
+                "organisations": organisations,
+                "contacts": contacts,
+                "version": release.version,
+            });
+            (release.id, snapshot)
+        })
+        .collect())
+}
+
+/// The revision that records `release` as it stands, written by `actor`.
+pub(crate) fn revision(release: &release::Model, snapshot: Value, actor: &str) -> release_revision::ActiveModel {
+    release_revision::ActiveModel {
+        release_id: Set(release.id),
+        version: Set(release.version),
+        snapshot: Set(snapshot),
+        actor: Set(actor.chars().take(200).collect()),
+        created_at: Set(release.updated_at),
+        ..Default::default()
+    }
 }
 
 /// The relations of a patch, resolved to internal keys (`None`: not given, left as they are).
@@ -306,14 +326,7 @@ pub(super) async fn finish(
 ) -> Result<release::Model, ApiError> {
     let release = write::locked(&txn, find(public_id), "Release", public_id).await?;
     let after = snapshot(&txn, &release).await?;
-    let revision = release_revision::ActiveModel {
-        release_id: Set(release.id),
-        version: Set(release.version),
-        snapshot: Set(after.clone()),
-        actor: Set(author.principal.subject.chars().take(200).collect()),
-        created_at: Set(release.updated_at),
-        ..Default::default()
-    };
+    let revision = revision(&release, after.clone(), &author.principal.subject);
     release_revision::Entity::insert(revision).exec_without_returning(&txn).await?;
     write::audit(&txn, author, "Release", public_id, operation, before.as_ref(), Some(&after)).await?;
     write::commit(txn, author).await?;
