@@ -3,8 +3,11 @@
 prepared INSERTs in one transaction, with no checks, no diffing and no audit; what the database
 itself costs. The schema must exist (`newsroom migrate up`).
 
-    raw_baseline.py sqlite PATH.db FILE.ndjson
-    raw_baseline.py postgres URL FILE.ndjson
+    raw_baseline.py sqlite PATH.db FILE.ndjson [--without-revisions]
+    raw_baseline.py postgres URL FILE.ndjson [--without-revisions]
+
+The import keeps a revision of every release it writes (a JSON snapshot, as editorial writes do),
+so the baseline inserts those rows too; `--without-revisions` leaves them out.
 
 Prints `records=N seconds=S rate=R total_seconds=T total_rate=Q`: S and R time the INSERTs
 alone (the rows are built before the clock starts), T and Q also count reading and parsing the file,
@@ -18,14 +21,16 @@ import uuid
 from datetime import datetime, timezone
 
 engine, target, path = sys.argv[1:4]
+with_revisions = "--without-revisions" not in sys.argv[4:]
 now = datetime.now(timezone.utc).isoformat()
 read_started = time.perf_counter()
 
 # Rows by table, keys assigned in file order: the same rows newsroom's import writes.
 tables = {name: [] for name in (
     "organisation", "topic", "contact", "commission", "commission_member", "release",
-    "release_topic", "release_commission", "release_organisation", "release_contact")}
+    "release_topic", "release_commission", "release_organisation", "release_contact", "release_revision")}
 ids = {name: {} for name in ("organisation", "topic", "contact", "commission", "release")}
+contact_public_ids = {}
 records = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
 for kind in ("organisation", "topic", "contact", "commission", "release"):
     for r in (r for r in records if r["type"] == kind):
@@ -41,6 +46,7 @@ for kind in ("organisation", "topic", "contact", "commission", "release"):
         elif kind == "topic":
             tables[kind].append((i, pid, r["slug"], r["name"], now, now, 1))
         elif kind == "contact":
+            contact_public_ids[key] = pid
             tables[kind].append((i, pid, r.get("key"), r["name"], r.get("job_title"),
                                  ids["organisation"].get(r.get("organisation")), r.get("office"), r.get("email"),
                                  json.dumps(r.get("phones", [])), r.get("country"), r.get("public", True), now, now, 1))
@@ -62,6 +68,17 @@ for kind in ("organisation", "topic", "contact", "commission", "release"):
                 tables["release_organisation"].append((i, ids["organisation"][o["organisation"]], o["role"]))
             for position, c in enumerate(r.get("contacts", [])):
                 tables["release_contact"].append((i, ids["contact"][c], position))
+            if with_revisions:
+                snapshot = {
+                    "id": pid, "language": r["language"], "slug": r["slug"], "title": r["title"],
+                    "summary": r.get("summary"), "body": r.get("body", ""), "datelineCity": r.get("dateline_city"),
+                    "datelineCountry": r.get("dateline_country"), "translationGroup": None,
+                    "status": r.get("status", "draft"), "publishedAt": r.get("published_at"),
+                    "topics": sorted(r.get("topics", [])), "commissions": sorted(r.get("commissions", [])),
+                    "organisations": sorted(r.get("organisations", []), key=lambda o: o["organisation"]),
+                    "contacts": [contact_public_ids[c] for c in r.get("contacts", [])], "version": 1,
+                }
+                tables["release_revision"].append((i, 1, json.dumps(snapshot), "cli:cli", now))
 
 columns = {
     "organisation": "id, public_id, slug, name, acronym, kind, country, parent_id, website, description, created_at, updated_at, version",
@@ -74,6 +91,7 @@ columns = {
     "release_commission": "release_id, commission_id",
     "release_organisation": "release_id, organisation_id, role",
     "release_contact": "release_id, contact_id, position",
+    "release_revision": "release_id, version, snapshot, actor, created_at",
 }
 
 prepared = time.perf_counter() - read_started
