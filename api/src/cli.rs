@@ -191,7 +191,11 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
             let partial = match &output {
                 Some(path) => {
                     let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty());
-                    Some(tempfile::NamedTempFile::new_in(folder.unwrap_or(std::path::Path::new(".")))?)
+                    // Readable like any file the user writes (a temporary file is private).
+                    let mut builder = tempfile::Builder::new();
+                    #[cfg(unix)]
+                    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+                    Some(builder.tempfile_in(folder.unwrap_or(std::path::Path::new(".")))?)
                 }
                 None => None,
             };
