@@ -10,9 +10,8 @@ use entity::{
     release_organisation, release_topic, topic,
 };
 use sea_orm::{
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -66,6 +65,32 @@ impl Run<'_> {
         self.progress.tick(self.written, Some(self.total), 0, 0);
         self.written += chunk.len() as u64;
         Ok(chunk)
+    }
+
+    /// What one record does to its row. A new row is stamped with `public_id` and queued for the
+    /// chunk's INSERT; the row `stored` (key, version) is left alone when the record is the `same`
+    /// as it, and updated under its version otherwise.
+    async fn upsert<A: ActiveModelTrait + Send>(
+        &self,
+        mut row: A,
+        stored: Option<(i32, i32)>,
+        same: bool,
+        public_id: Uuid,
+        (columns, entity): ([<A::Entity as EntityTrait>::Column; 3], &'static str),
+        new_rows: &mut Vec<A>,
+    ) -> Result<Outcome, ApiError> {
+        Ok(match stored {
+            None => {
+                write::stamp_new(&mut row, public_id, self.now);
+                new_rows.push(row);
+                Outcome::Created
+            }
+            Some(_) if same => Outcome::Unchanged,
+            Some((id, version)) => {
+                write::update_versioned(&self.txn, row, columns, id, version, entity).await?;
+                Outcome::Updated
+            }
+        })
     }
 
     fn fail(&mut self, spooled: &Spooled, field: Option<String>, code: &'static str, message: String) {
@@ -298,8 +323,7 @@ async fn organisations(
                 run.rejected.insert((Kind::Organisation, record.slug.clone()));
                 continue;
             }
-            let fields = |o: &organisation::ActiveModel| o.clone();
-            let mut row = fields(&organisation::ActiveModel {
+            let row = organisation::ActiveModel {
                 slug: Set(record.slug.clone()),
                 name: Set(record.name.clone()),
                 acronym: Set(record.acronym.clone()),
@@ -308,42 +332,21 @@ async fn organisations(
                 website: Set(record.website.clone()),
                 description: Set(record.description.clone()),
                 ..Default::default()
-            });
-            match existing.get(&record.slug) {
-                None => {
-                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
-                    row.parent_id = Set(None);
-                    new_rows.push(row);
-                    outcomes.insert(record.slug.clone(), (0, Outcome::Created));
-                }
-                Some(current) => {
-                    let same = match stored.get(&record.slug) {
-                        Some(Record::Organisation(old)) => {
-                            let strip = |o: &super::record::OrganisationRecord| super::record::OrganisationRecord {
-                                id: None,
-                                parent: None,
-                                ..o.clone()
-                            };
-                            strip(old) == strip(record)
-                        }
-                        _ => false,
-                    };
-                    if same {
-                        outcomes.insert(record.slug.clone(), (current.id, Outcome::Unchanged));
-                    } else {
-                        write::update_versioned(
-                            &run.txn,
-                            row,
-                            crate::service::organisation::write::COLUMNS,
-                            current.id,
-                            current.version,
-                            "Organisation",
-                        )
-                        .await?;
-                        outcomes.insert(record.slug.clone(), (current.id, Outcome::Updated));
-                    }
-                }
-            }
+            };
+            let current = existing.get(&record.slug);
+            // Parents are phase B's.
+            let strip = |o: &super::record::OrganisationRecord| super::record::OrganisationRecord {
+                id: None,
+                parent: None,
+                ..o.clone()
+            };
+            let same =
+                matches!(stored.get(&record.slug), Some(Record::Organisation(old)) if strip(old) == strip(record));
+            let stored_row = current.map(|c| (c.id, c.version));
+            let table = (crate::service::organisation::write::COLUMNS, "Organisation");
+            let public_id = fresh_id(record.id, &taken);
+            let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
+            outcomes.insert(record.slug.clone(), (current.map_or(0, |c| c.id), outcome));
         }
         bulk::insert_all(&run.txn, new_rows).await?;
     }
@@ -444,32 +447,17 @@ async fn topics(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError>
         let mut new_rows = Vec::new();
         for spooled in &chunk {
             let Record::Topic(record) = &spooled.record else { continue };
-            let outcome = match existing.get(&record.slug) {
-                None => {
-                    let mut row = topic::ActiveModel {
-                        slug: Set(record.slug.clone()),
-                        name: Set(record.name.clone()),
-                        ..Default::default()
-                    };
-                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
-                    new_rows.push(row);
-                    Outcome::Created
-                }
-                Some(current) if current.name == record.name => Outcome::Unchanged,
-                Some(current) => {
-                    let row = topic::ActiveModel { name: Set(record.name.clone()), ..Default::default() };
-                    write::update_versioned(
-                        &run.txn,
-                        row,
-                        crate::service::topic::COLUMNS,
-                        current.id,
-                        current.version,
-                        "Topic",
-                    )
-                    .await?;
-                    Outcome::Updated
-                }
+            let row = topic::ActiveModel {
+                slug: Set(record.slug.clone()),
+                name: Set(record.name.clone()),
+                ..Default::default()
             };
+            let current = existing.get(&record.slug);
+            let same = current.is_some_and(|current| current.name == record.name);
+            let stored_row = current.map(|c| (c.id, c.version));
+            let table = (crate::service::topic::COLUMNS, "Topic");
+            let public_id = fresh_id(record.id, &taken);
+            let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
             run.count(Kind::Topic, outcome);
         }
         bulk::insert_all(&run.txn, new_rows).await?;
@@ -558,7 +546,7 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                 },
                 None => None,
             };
-            let mut row = contact::ActiveModel {
+            let row = contact::ActiveModel {
                 key: Set(record.key.clone()),
                 name: Set(record.name.clone()),
                 job_title: Set(record.job_title.clone()),
@@ -571,36 +559,14 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                 ..Default::default()
             };
             let current = existing.find(record.natural_key().unwrap_or_default());
-            let outcome = match current {
-                None => {
-                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
-                    new_rows.push(row);
-                    Outcome::Created
-                }
-                Some(current) => {
-                    let same = match stored.get(&current.id) {
-                        Some(Record::Contact(old)) => {
-                            super::record::ContactRecord { id: None, ..old.clone() }
-                                == super::record::ContactRecord { id: None, ..record.clone() }
-                        }
-                        _ => false,
-                    };
-                    if same {
-                        Outcome::Unchanged
-                    } else {
-                        write::update_versioned(
-                            &run.txn,
-                            row,
-                            crate::service::contact::write::COLUMNS,
-                            current.id,
-                            current.version,
-                            "Contact",
-                        )
-                        .await?;
-                        Outcome::Updated
-                    }
-                }
-            };
+            let strip = |c: &super::record::ContactRecord| super::record::ContactRecord { id: None, ..c.clone() };
+            let same = current.is_some_and(
+                |current| matches!(stored.get(&current.id), Some(Record::Contact(old)) if strip(old) == strip(record)),
+            );
+            let stored_row = current.map(|c| (c.id, c.version));
+            let table = (crate::service::contact::write::COLUMNS, "Contact");
+            let public_id = fresh_id(record.id, &taken);
+            let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
             run.count(Kind::Contact, outcome);
         }
         bulk::insert_all(&run.txn, new_rows).await?;
@@ -656,7 +622,7 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
                 run.fail(spooled, Some(field), "UNKNOWN_REFERENCE", format!("no organisation `{slug}`"));
                 continue;
             }
-            let mut row = commission::ActiveModel {
+            let row = commission::ActiveModel {
                 slug: Set(record.slug.clone()),
                 name: Set(record.name.clone()),
                 mandate: Set(record.mandate.clone()),
@@ -670,36 +636,13 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
                 status: Set(record.status),
                 ..Default::default()
             };
-            let outcome = match existing.get(&record.slug) {
-                None => {
-                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
-                    new_rows.push(row);
-                    Outcome::Created
-                }
-                Some(current) => {
-                    let same = match stored.get(&record.slug) {
-                        Some(Record::Commission(old)) => {
-                            super::record::CommissionRecord { id: None, ..old.clone() }
-                                == super::record::CommissionRecord { id: None, ..record.clone() }
-                        }
-                        _ => false,
-                    };
-                    if same {
-                        Outcome::Unchanged
-                    } else {
-                        write::update_versioned(
-                            &run.txn,
-                            row,
-                            crate::service::commission::write::COLUMNS,
-                            current.id,
-                            current.version,
-                            "Commission",
-                        )
-                        .await?;
-                        Outcome::Updated
-                    }
-                }
-            };
+            let current = existing.get(&record.slug);
+            let strip = |c: &super::record::CommissionRecord| super::record::CommissionRecord { id: None, ..c.clone() };
+            let same = matches!(stored.get(&record.slug), Some(Record::Commission(old)) if strip(old) == strip(record));
+            let stored_row = current.map(|c| (c.id, c.version));
+            let table = (crate::service::commission::write::COLUMNS, "Commission");
+            let public_id = fresh_id(record.id, &taken);
+            let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
             if outcome != Outcome::Unchanged {
                 written.push((record.slug.clone(), record.members.clone()));
             }
@@ -806,7 +749,7 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                 continue;
             }
             let key = record_key(record);
-            let mut row = release::ActiveModel {
+            let row = release::ActiveModel {
                 language: Set(record.language.clone()),
                 slug: Set(record.slug.clone()),
                 title: Set(record.title.clone()),
@@ -818,37 +761,18 @@ async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                 published_at: Set(record.published_at),
                 ..Default::default()
             };
-            let outcome = match existing.get(&key) {
-                None => {
-                    write::stamp_new(&mut row, fresh_id(record.id, &taken), run.now);
-                    row.translation_group = Set(None);
-                    new_rows.push(row);
-                    Outcome::Created
-                }
-                Some(current) => {
-                    let strip = |r: &super::record::ReleaseRecord| super::record::ReleaseRecord {
-                        id: None,
-                        translations: Vec::new(),
-                        ..r.clone()
-                    };
-                    let same = matches!(stored.get(&key), Some(Record::Release(old)) if strip(old) == strip(record));
-                    if same {
-                        Outcome::Unchanged
-                    } else {
-                        row.translation_group = NotSet;
-                        write::update_versioned(
-                            &run.txn,
-                            row,
-                            crate::service::release::write::COLUMNS,
-                            current.id,
-                            current.version,
-                            "Release",
-                        )
-                        .await?;
-                        Outcome::Updated
-                    }
-                }
+            let current = existing.get(&key);
+            // Translations are settled after every chunk (`translation_groups`).
+            let strip = |r: &super::record::ReleaseRecord| super::record::ReleaseRecord {
+                id: None,
+                translations: Vec::new(),
+                ..r.clone()
             };
+            let same = matches!(stored.get(&key), Some(Record::Release(old)) if strip(old) == strip(record));
+            let stored_row = current.map(|c| (c.id, c.version));
+            let table = (crate::service::release::write::COLUMNS, "Release");
+            let public_id = fresh_id(record.id, &taken);
+            let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
             if outcome != Outcome::Unchanged {
                 relate.push((record, outcome));
             }
