@@ -11,6 +11,7 @@ pub mod mutation;
 pub mod node;
 pub mod organisation;
 pub mod page;
+pub mod preload;
 pub mod release;
 pub mod revision;
 pub mod scalar;
@@ -52,6 +53,7 @@ pub fn build(db: DatabaseConnection, limits: &Limits, generation: Arc<Generation
         .data(db)
         .data(limits.clone())
         .data(generation)
+        .data(preload::Reference::default())
         .finish()
 }
 

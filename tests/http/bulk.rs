@@ -280,6 +280,54 @@ fn newsroom(args: &[&str]) -> (bool, String, String) {
     (output.status.success(), text(output.stdout), text(output.stderr))
 }
 
+/// Lists cache the records their releases name (see `graphql::preload`); a write by another process
+/// on the same database (here the command line, as another server would be) shows in the next list.
+async fn a_write_by_another_process_shows_in_the_next_list(app: TestApp) {
+    const NAMED: &str = "{ releases(first: 20) { edges { node {
+        organisations { organisation { slug name } }
+        commissions { headOrganisation { slug name } members { organisation { slug name } } } } } } }";
+    let names = |data: &Value, slug: &str| -> Vec<String> {
+        let mut found = Vec::new();
+        let mut walk = vec![data];
+        while let Some(value) = walk.pop() {
+            match value {
+                Value::Object(object) if object.get("slug").and_then(Value::as_str) == Some(slug) => {
+                    found.push(object["name"].as_str().unwrap().to_owned());
+                }
+                Value::Object(object) => walk.extend(object.values()),
+                Value::Array(items) => walk.extend(items),
+                _ => {}
+            }
+        }
+        found
+    };
+    let before = app.data(NAMED, json!({})).await;
+    assert_eq!(before, app.data(NAMED, json!({})).await, "the cached answer is the same");
+    let slug = before["releases"]["edges"][0]["node"]["organisations"][0]["organisation"]["slug"]
+        .as_str()
+        .expect("the first release names an organisation")
+        .to_owned();
+    assert!(!names(&before, &slug).is_empty());
+
+    let exported = export(&app).await;
+    let mut record: Value = exported
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find(|record| record["type"] == "organisation" && record["slug"] == slug.as_str())
+        .unwrap();
+    record["name"] = json!("Renamed by another process");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rename.ndjson");
+    std::fs::write(&file, format!("{record}\n")).unwrap();
+    let (ok, _, stderr) = newsroom(&["import", file.to_str().unwrap(), "--database-url", app.database_url()]);
+    assert!(ok, "{stderr}");
+
+    let after = app.data(NAMED, json!({})).await;
+    let renamed = names(&after, &slug);
+    assert_eq!(renamed.len(), names(&before, &slug).len());
+    assert!(renamed.iter().all(|name| name == "Renamed by another process"), "{renamed:?}");
+}
+
 async fn the_command_line_imports_with_progress_and_exports_files_whole(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("content.ndjson");
@@ -506,6 +554,7 @@ db_tests!(TestApp::spawn_editorial =>
     csv_files_carry_lists_and_relations,
     a_csv_export_per_type_imports_back_to_the_same_content,
     the_command_line_imports_with_progress_and_exports_files_whole,
+    a_write_by_another_process_shows_in_the_next_list,
     imported_versions_are_revisions_that_can_be_compared_and_restored,
     only_importers_and_admins_may_import_or_export,
 );

@@ -3,24 +3,23 @@
 use async_graphql::{
     ComplexObject, Context, Enum, ID, InputObject, Object, ResultExt, SimpleObject, connection::Connection,
 };
-use std::{future::Future, sync::Arc};
+use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
 
-use entity::{commission, commission_member, contact, release, release_organisation, topic};
-use sea_orm::DatabaseConnection;
+use entity::{release, release_organisation};
 
 use super::{
     commission::Commission,
     contact::Contact,
     loader::{
         CommissionsOfRelease, ContactsOfRelease, OrganisationsOfRelease, ReleaseCountUnder, ReleasePage, ReleasesUnder,
-        TopicsOfRelease, TranslationGroup, group,
+        TopicsOfRelease, TranslationGroup,
     },
     node::{self, Kind, found},
     organisation::Organisation,
     page::{OffsetCursor, OrderDirection, PageArgs, TotalCount, counter, paged},
+    preload::{Preloaded, Reference, Wants, preload},
     revision::{ReleaseRevision, ReleaseRevisionConnection},
     topic::Topic,
 };
@@ -70,93 +69,6 @@ impl From<release::Model> for Release {
     fn from(row: release::Model) -> Self {
         Self(row, None)
     }
-}
-
-type Joined<T> = (T, Option<entity::organisation::Model>);
-
-/// The relations of a page of releases, loaded together by the list resolver for the fields its
-/// selection asks for: one statement per relation, run concurrently, and no loader round per key.
-/// A relation left `None` was not asked for; its field falls back to the loader.
-#[derive(Default)]
-pub struct Preloaded {
-    topics: Option<HashMap<i32, Vec<topic::Model>>>,
-    commissions: Option<HashMap<i32, Vec<Joined<commission::Model>>>>,
-    organisations: Option<HashMap<i32, Vec<(release_organisation::Role, entity::organisation::Model)>>>,
-    contacts: Option<HashMap<i32, Vec<Joined<contact::Model>>>>,
-    /// By commission.
-    members: Option<HashMap<i32, Vec<(commission_member::Model, entity::organisation::Model)>>>,
-}
-
-/// Which relations a release list's selection asks for.
-#[derive(Clone, Copy, Debug, Default)]
-struct Wants {
-    topics: bool,
-    commissions: bool,
-    members: bool,
-    organisations: bool,
-    contacts: bool,
-}
-
-impl Wants {
-    fn of(ctx: &Context<'_>) -> Self {
-        let look_ahead = ctx.look_ahead();
-        let nodes = [look_ahead.field("edges").field("node"), look_ahead.field("nodes")];
-        let any = |path: &[&str]| {
-            nodes.iter().any(|node| {
-                let mut field = node.field(path[0]);
-                for name in &path[1..] {
-                    field = field.field(name);
-                }
-                field.exists()
-            })
-        };
-        Self {
-            topics: any(&["topics"]),
-            commissions: any(&["commissions"]),
-            members: any(&["commissions", "members"]),
-            organisations: any(&["organisations"]),
-            contacts: any(&["contacts"]),
-        }
-    }
-}
-
-/// Runs `load` only if its relation is `wanted`.
-async fn when<T, F>(wanted: bool, load: impl FnOnce() -> F) -> Result<Option<T>, ApiError>
-where
-    F: Future<Output = Result<T, ApiError>>,
-{
-    if wanted { load().await.map(Some) } else { Ok(None) }
-}
-
-/// Loads what `wants` asks for, for the releases `ids`.
-async fn preload(db: &DatabaseConnection, ids: &[i32], wants: Wants) -> Result<Preloaded, ApiError> {
-    let (topics, commissions, organisations, contacts) = futures_util::try_join!(
-        when(wants.topics, || async { Ok(group(service::release::topics_of(db, ids).await?)) }),
-        when(wants.commissions, || async {
-            let rows = service::release::commissions_of(db, ids).await?;
-            Ok(group(rows.into_iter().map(|(release, commission, head)| (release, (commission, head)))))
-        }),
-        when(wants.organisations, || async {
-            let rows = service::release::organisations_of(db, ids).await?;
-            Ok(group(rows.into_iter().map(|(release, role, organisation)| (release, (role, organisation)))))
-        }),
-        when(wants.contacts, || async {
-            let rows = service::release::contacts_of(db, ids).await?;
-            Ok(group(rows.into_iter().map(|(release, contact, employer)| (release, (contact, employer)))))
-        }),
-    )?;
-    let members = match (&commissions, wants.members) {
-        (Some(commissions), true) => {
-            let mut commission_ids: Vec<i32> =
-                commissions.values().flatten().map(|(commission, _)| commission.id).collect();
-            commission_ids.sort_unstable();
-            commission_ids.dedup();
-            let rows = service::commission::members_of(db, &commission_ids).await?;
-            Some(group(rows.into_iter().map(|(seat, member)| (seat.commission_id, (seat, member)))))
-        }
-        _ => None,
-    };
-    Ok(Preloaded { topics, commissions, organisations, contacts, members })
 }
 
 impl Release {
@@ -429,10 +341,11 @@ pub async fn connection(
     let count =
         counter(&db, &filter, move |db, filter| async move { service::release::count(&db, &access, &filter).await });
     let wants = Wants::of(ctx);
+    let reference = ctx.data::<Reference>()?;
     let fetch = |page| async move {
         let rows = service::release::list(&db, &access, &filter, order, page, columns).await?;
         let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
-        let preloaded = Arc::new(preload(&db, &ids, wants).await?);
+        let preloaded = Arc::new(preload(&db, reference, &ids, wants).await?);
         Ok(rows.into_iter().map(|row| (row, preloaded.clone())).collect())
     };
     paged(ctx, &args, count, fetch, |(row, preloaded)| Release(row, Some(preloaded))).await
