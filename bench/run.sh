@@ -24,6 +24,7 @@ QUERY="$ROOT/bench/queries/nested.graphql"
 PEER_QUERY="$ROOT/bench/queries/nested.peer.graphql"
 NEWSROOM_PG=http://127.0.0.1:8181/graphql
 NEWSROOM_SQLITE=http://127.0.0.1:8182/graphql
+NEWSROOM_PG_UNCACHED=http://127.0.0.1:8183/graphql
 PEER=http://127.0.0.1:5678/graphql
 mkdir -p "$OUT"
 
@@ -55,24 +56,30 @@ trap cleanup EXIT
 echo "== servers"
 RUST_LOG=warn "$BIN" serve --bind 127.0.0.1:8181 --database-url "$PG_URL" >"$OUT/newsroom-pg.log" 2>&1 &
 pids+=($!)
+RUST_LOG=warn "$BIN" serve --bind 127.0.0.1:8183 --reference-cache false --database-url "$PG_URL" >"$OUT/newsroom-pg-uncached.log" 2>&1 &
+pids+=($!)
 RUST_LOG=warn "$BIN" serve --bind 127.0.0.1:8182 --database-url "sqlite://$SQLITE?mode=rwc" >"$OUT/newsroom-sqlite.log" 2>&1 &
 pids+=($!)
 bash "$HARNESS/peer.sh" start "$PG_URL"
-for url in "$NEWSROOM_PG" "$NEWSROOM_SQLITE"; do
+for url in "$NEWSROOM_PG" "$NEWSROOM_SQLITE" "$NEWSROOM_PG_UNCACHED"; do
   for _ in $(seq 100); do curl -sf -o /dev/null "${url%/graphql}/readyz" && break; sleep 0.2; done
 done
 
-echo "== same answers"
-python3 "$ROOT/bench/compare.py" "$NEWSROOM_PG" "$PEER"
-python3 "$ROOT/bench/compare.py" "$NEWSROOM_SQLITE" "$PEER"
+echo "== same answers (twice: the first answer reads the records, the second comes from the reference cache)"
+for _ in 1 2; do
+  python3 "$ROOT/bench/compare.py" "$NEWSROOM_PG" "$PEER"
+  python3 "$ROOT/bench/compare.py" "$NEWSROOM_SQLITE" "$PEER"
+done
+python3 "$ROOT/bench/compare.py" "$NEWSROOM_PG_UNCACHED" "$PEER"
 
 echo "== load: $ROUNDS rounds, alternating targets"
 for round in $(seq "$ROUNDS"); do
-  for target in newsroom-pg peer newsroom-sqlite; do
+  for target in newsroom-pg peer newsroom-sqlite newsroom-pg-uncached; do
     case $target in
       newsroom-pg) url=$NEWSROOM_PG q=$QUERY ;;
       peer) url=$PEER q=$PEER_QUERY ;;
       newsroom-sqlite) url=$NEWSROOM_SQLITE q=$QUERY ;;
+      newsroom-pg-uncached) url=$NEWSROOM_PG_UNCACHED q=$QUERY ;;
     esac
     echo "-- round $round: $target"
     LABEL="$target" RESULTS_CSV="$OUT/results.csv" bash "$HARNESS/bench.sh" "$url" "$q" | tail -2
@@ -90,7 +97,7 @@ def med(label, key):
     return statistics.median(float(r[key]) for r in by[label])
 print("| target | median req/s [min-max] | p50 ms | p99 ms | server CPU (% of a core) |")
 print("|---|---|---|---|---|")
-for label in ["newsroom-pg", "newsroom-sqlite", "peer"]:
+for label in ["newsroom-pg", "newsroom-sqlite", "newsroom-pg-uncached", "peer"]:
     if label not in by:
         continue
     rps = [float(r["rps"]) for r in by[label]]
@@ -100,4 +107,6 @@ ratios = [float(a["rps"]) / float(b["rps"]) for a, b in zip(by["newsroom-pg"], b
 print(f"\nnewsroom-pg / peer: median of per-round ratios {statistics.median(ratios):.2f}x (rounds: {', '.join(f'{r:.2f}' for r in ratios)})")
 ratios = [float(a["rps"]) / float(b["rps"]) for a, b in zip(by["newsroom-sqlite"], by["peer"])]
 print(f"newsroom-sqlite / peer: median of per-round ratios {statistics.median(ratios):.2f}x")
+ratios = [float(a["rps"]) / float(b["rps"]) for a, b in zip(by["newsroom-pg-uncached"], by["peer"])]
+print(f"newsroom-pg-uncached / peer: median of per-round ratios {statistics.median(ratios):.2f}x")
 PY

@@ -17,12 +17,17 @@ pub struct DatabaseSettings {
     /// Connections in the pool.
     #[arg(long, env = "NEWSROOM_DB_MAX_CONNECTIONS", default_value_t = 10)]
     pub max_connections: u32,
+    /// Keep the topics, commissions, organisations and contacts that release lists name in memory
+    /// while the database's write mark stands still (every write through newsroom moves it). Turn
+    /// it off if anything other than newsroom writes those tables.
+    #[arg(long, env = "NEWSROOM_REFERENCE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub reference_cache: bool,
 }
 
 impl DatabaseSettings {
     /// Settings for `url` with the default pool size.
     pub fn new(url: impl Into<String>) -> Self {
-        Self { database_url: url.into(), max_connections: 10 }
+        Self { database_url: url.into(), max_connections: 10, reference_cache: true }
     }
 }
 

@@ -44,16 +44,17 @@ fn builder() -> SchemaBuilder<Query, mutation::Mutation, EmptySubscription> {
     Schema::build(Query::default(), mutation::Mutation::default(), EmptySubscription)
 }
 
-/// The schema with its data (the database and the limits) and its depth and complexity limits.
-/// Each request brings its own loader (see `request_loader`).
-pub fn build(db: DatabaseConnection, limits: &Limits, generation: Arc<Generation>) -> AppSchema {
+/// The schema with its data (the database, the limits, the reference cache, on unless
+/// `reference_cache` is false) and its depth and complexity limits. Each request brings its own
+/// loader (see `request_loader`).
+pub fn build(db: DatabaseConnection, limits: &Limits, generation: Arc<Generation>, reference_cache: bool) -> AppSchema {
     builder()
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .data(db)
         .data(limits.clone())
         .data(generation)
-        .data(preload::Reference::default())
+        .data(preload::Reference::new(reference_cache))
         .finish()
 }
 

@@ -150,7 +150,12 @@ impl Application {
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
 
         let generation = Arc::new(crate::service::write::Generation::default());
-        let schema = web::Data::new(graphql::build(db.clone(), &settings.limits, generation.clone()));
+        let schema = web::Data::new(graphql::build(
+            db.clone(),
+            &settings.limits,
+            generation.clone(),
+            settings.database.reference_cache,
+        ));
         let limits = web::Data::new(settings.limits.clone());
         let db_data = web::Data::new(db.clone());
         let verifier = web::Data::new(verifier);

@@ -87,6 +87,24 @@ async fn nested_release_lists_cost_the_same_statements_for_1_and_50_releases(app
     assert_eq!(cold_fifty_edges, fifty_edges);
 }
 
+async fn seeded_without_cache(backend: Backend) -> Option<TestApp> {
+    let app = TestApp::spawn_with(backend, |settings| settings.database.reference_cache = false).await?;
+    api::seed::generate(app.db(), 60).await.unwrap();
+    Some(app)
+}
+
+db_tests!(seeded_without_cache => with_the_reference_cache_off_every_list_reads_the_records);
+
+async fn with_the_reference_cache_off_every_list_reads_the_records(app: TestApp) {
+    measure(&app, 50).await;
+    let (one, _) = measure(&app, 1).await;
+    let (fifty, fifty_edges) = measure(&app, 50).await;
+    let (again, again_edges) = measure(&app, 50).await;
+    // The releases, then one statement per relation: no key statement, and nothing remembered.
+    assert_eq!((one, fifty, again), (6, 6, 6));
+    assert_eq!(again_edges, fifty_edges);
+}
+
 db_tests!(seeded => nested_release_connections_are_batched_across_their_parents);
 
 const NESTED_CONNECTIONS: &str = r#"

@@ -83,9 +83,8 @@ impl Wants {
 }
 
 /// Records keyed by internal key, as the last statements that read them found them, filed under
-/// the write mark read before those statements.
-#[derive(Default)]
-pub struct Reference(Mutex<Cached>);
+/// the write mark read before those statements; `None` when the cache is turned off.
+pub struct Reference(Option<Mutex<Cached>>);
 
 #[derive(Default)]
 struct Cached {
@@ -109,10 +108,15 @@ impl Cached {
 }
 
 impl Reference {
+    /// A cache, empty, or none at all unless `enabled`.
+    pub fn new(enabled: bool) -> Self {
+        Self(enabled.then(Mutex::default))
+    }
+
     /// The relations `wants` asks for, built from `links` and the cache; `None` unless the cache is
     /// filed under the links' mark and holds every record they name.
     fn assemble(&self, links: &Links, wants: Wants) -> Option<Preloaded> {
-        let cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let cached = self.0.as_ref()?.lock().unwrap_or_else(PoisonError::into_inner);
         if cached.mark != Some(links.mark) {
             return None;
         }
@@ -161,7 +165,8 @@ impl Reference {
 
     /// Files what `preloaded` read under `mark` (read before it), starting afresh if the mark moved.
     fn remember(&self, mark: i32, preloaded: &Preloaded) {
-        let mut cached = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(cache) = &self.0 else { return };
+        let mut cached = cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cached.mark != Some(mark) || cached.len() > CAPACITY {
             *cached = Cached { mark: Some(mark), ..Cached::default() };
         }
@@ -191,7 +196,7 @@ fn rows<T>(relation: Option<&HashMap<i32, Vec<T>>>) -> impl Iterator<Item = &T> 
 }
 
 /// The relations `wants` asks for, for the releases `ids`: from the cache when it is current (one
-/// statement), from the database otherwise.
+/// statement), from the database otherwise (or always, with the cache turned off).
 pub async fn preload(
     db: &DatabaseConnection,
     reference: &Reference,
@@ -200,6 +205,9 @@ pub async fn preload(
 ) -> Result<Preloaded, ApiError> {
     if !wants.any() || ids.is_empty() {
         return Ok(Preloaded::default());
+    }
+    if reference.0.is_none() {
+        return load(db, ids, wants).await;
     }
     let links = service::release::links_of(db, ids).await?;
     if let Some(preloaded) = reference.assemble(&links, wants) {
