@@ -434,6 +434,7 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
     bulk::insert_all(&txn, release_commissions).await?;
     bulk::insert_all(&txn, release_organisations).await?;
     bulk::insert_all(&txn, release_contacts).await?;
+    crate::service::write::advance_mark(&txn).await?;
     txn.commit().await?;
     tracing::info!(releases = RELEASES, "demo content loaded");
     Ok(())

@@ -300,6 +300,7 @@ pub async fn generate(db: &DatabaseConnection, releases: u32) -> Result<Counts, 
     bulk::insert_all(&txn, commissions).await?;
     bulk::insert_all(&txn, organisations).await?;
     bulk::insert_all(&txn, contacts).await?;
+    crate::service::write::advance_mark(&txn).await?;
     txn.commit().await?;
     Ok(counts)
 }

@@ -15,3 +15,4 @@ pub mod release_organisation;
 pub mod release_revision;
 pub mod release_topic;
 pub mod topic;
+pub mod write_mark;

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261128_000001_create_content_tables;
 mod m20261128_000002_editorial_history;
 mod m20261128_000003_contact_key;
+mod m20261128_000004_write_mark;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_create_content_tables::Migration),
             Box::new(m20261128_000002_editorial_history::Migration),
             Box::new(m20261128_000003_contact_key::Migration),
+            Box::new(m20261128_000004_write_mark::Migration),
         ]
     }
 }

@@ -5,7 +5,7 @@ use futures_util::future::join_all;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::TestApp,
+    helpers::{Backend, TestApp},
     mutations::{draft, id_of},
     tokens::token,
 };
@@ -97,7 +97,56 @@ async fn concurrent_members_added_to_one_commission_all_stay(app: TestApp) {
     assert_eq!(data["node"]["version"], slugs.len() as i64 + 1);
 }
 
+/// Release lists cache the organisations they name under the database's write mark (see
+/// `graphql::preload`). A write that takes its audit key first but commits last must still move the
+/// mark, or a list cached between the two commits would keep the old record for good.
+async fn a_write_that_commits_after_a_later_one_still_shows(app: TestApp) {
+    use entity::{audit_event, organisation};
+    use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, sea_query::Expr};
+
+    if app.backend() == Backend::Sqlite {
+        // SQLite lets one writer in at a time: the second write would wait for the first to commit.
+        return;
+    }
+    const NAMED: &str = "{ releases(first: 20) { edges { node { organisations { organisation { slug name } } } } } }";
+    let first_named = |data: &Value| data["releases"]["edges"][0]["node"]["organisations"][0]["organisation"].clone();
+    let before = first_named(&app.data(NAMED, json!({})).await);
+    let slug = before["slug"].as_str().unwrap().to_owned();
+
+    // The first write renames the organisation and records its audit event, then waits.
+    let first = app.db().begin().await.unwrap();
+    organisation::Entity::update_many()
+        .col_expr(organisation::Column::Name, Expr::value("Renamed by the slower write"))
+        .filter(organisation::Column::Slug.eq(slug.as_str()))
+        .exec(&first)
+        .await
+        .unwrap();
+    let event = audit_event::ActiveModel {
+        occurred_at: Set(chrono::Utc::now()),
+        actor: Set("slow@example.org".into()),
+        actor_roles: Set("editor".into()),
+        entity_type: Set("Organisation".into()),
+        entity_id: Set(uuid::Uuid::now_v7()),
+        operation: Set("update".into()),
+        changes: Set(json!({})),
+        ..Default::default()
+    };
+    audit_event::Entity::insert(event).exec_without_returning(&first).await.unwrap();
+
+    // A second write takes a later audit key and commits first; a list then caches what it sees.
+    let create = "mutation { createTopic(input: { name: \"Faster\", slug: \"faster\" }) { slug } }";
+    app.data_as(&token("editor"), create, json!({})).await;
+    assert_eq!(first_named(&app.data(NAMED, json!({})).await), before, "the first write is not committed yet");
+
+    // The first write commits, as newsroom commits; the next list shows it.
+    api::service::write::advance_mark(&first).await.unwrap();
+    first.commit().await.unwrap();
+    let after = first_named(&app.data(NAMED, json!({})).await);
+    assert_eq!(after["name"], "Renamed by the slower write", "{after}");
+}
+
 db_tests!(TestApp::spawn_editorial =>
+    a_write_that_commits_after_a_later_one_still_shows,
     with_the_same_expected_version_exactly_one_update_wins,
     without_expected_versions_every_update_lands_in_turn,
     concurrent_members_added_to_one_commission_all_stay,

@@ -1,8 +1,8 @@
 //! Rendered feeds, kept until a write or a due schedule could change them.
 //!
 //! A rendered feed is filed under the *stamp* it was rendered at: this process's write count
-//! (moved by every commit here, see `service::write::commit`) and the database's newest audit
-//! event (moved by a write on any server). The process count is free to read; the database mark is
+//! (moved by every commit here, see `service::write::commit`) and the database's write mark
+//! (moved by every commit on any server, see `service::write::advance_mark`). The process count is free to read; the database mark is
 //! read at most once per freshness window, so a burst of polls costs no database work at all, and
 //! a write on another server shows within that window. A feed also expires when the next
 //! scheduled release comes due, since that changes it without any write.

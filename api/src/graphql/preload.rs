@@ -7,8 +7,8 @@
 //! when the mark is the one the cache was filled under and every key is cached, the page is
 //! assembled from memory. Otherwise the list reads the records themselves (one statement per
 //! relation) and fills the cache with them. Every write through newsroom, on any server in front
-//! of the database, commits an audit event with its change and so moves the mark: a cached record
-//! is never older than the mark it is filed under.
+//! of the database, moves the mark in the transaction that commits its change (see
+//! `service::write::advance_mark`): a cached record is never older than the mark it is filed under.
 
 use std::{
     collections::HashMap,
@@ -88,7 +88,7 @@ pub struct Reference(Option<Mutex<Cached>>);
 
 #[derive(Default)]
 struct Cached {
-    mark: Option<i32>,
+    mark: Option<i64>,
     topics: HashMap<i32, topic::Model>,
     commissions: HashMap<i32, Joined<commission::Model>>,
     organisations: HashMap<i32, organisation::Model>,
@@ -164,7 +164,7 @@ impl Reference {
     }
 
     /// Files what `preloaded` read under `mark` (read before it), starting afresh if the mark moved.
-    fn remember(&self, mark: i32, preloaded: &Preloaded) {
+    fn remember(&self, mark: i64, preloaded: &Preloaded) {
         let Some(cache) = &self.0 else { return };
         let mut cached = cache.lock().unwrap_or_else(PoisonError::into_inner);
         if cached.mark != Some(mark) || cached.len() > CAPACITY {

@@ -2,7 +2,7 @@
 //! and visible contacts; and the two marks that tell a feed cache whether it is still right.
 
 use chrono::{DateTime, Utc};
-use entity::{audit_event, contact, release, topic};
+use entity::{contact, release, topic, write_mark};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, Func},
@@ -88,16 +88,18 @@ pub async fn page(
     Ok(Page { items, next })
 }
 
-/// The newest audit event's key: every write through newsroom records one, so when this moves,
-/// something changed (on this server or on any other in front of the same database).
+/// The write mark: every write through newsroom moves it when it commits (see
+/// `write::advance_mark`), so when it moves, something changed (on this server or on any other in
+/// front of the same database).
 pub async fn write_mark(db: &impl ConnectionTrait) -> Result<i64, ApiError> {
-    let mark: Option<Option<i32>> = audit_event::Entity::find()
+    let mark: Option<i64> = write_mark::Entity::find()
         .select_only()
-        .expr(Func::max(Expr::col(audit_event::Column::Id)))
+        .column(write_mark::Column::Value)
+        .filter(write_mark::Column::Id.eq(1))
         .into_tuple()
         .one(db)
         .await?;
-    Ok(mark.flatten().map_or(0, i64::from))
+    Ok(mark.unwrap_or(0))
 }
 
 /// The next instant after `now` at which a scheduled release comes due: the feeds change then

@@ -7,13 +7,13 @@ pub mod write;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    audit_event, commission, contact, organisation, release, release_commission, release_contact, release_organisation,
-    release_topic, topic,
+    commission, contact, organisation, release, release_commission, release_contact, release_organisation,
+    release_topic, topic, write_mark,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DynIden, EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter,
     QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
-    sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, IntoIden, Query, SelectStatement, UnionType, WindowStatement},
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType, WindowStatement},
 };
 use uuid::Uuid;
 
@@ -404,9 +404,9 @@ pub enum Link {
 /// The links of a page of releases, and the write mark they were read at.
 #[derive(Debug)]
 pub struct Links {
-    /// The newest audit event's key (0 if none): every write through newsroom, on any server,
-    /// commits one with its change, so records cached under this mark are current while it holds.
-    pub mark: i32,
+    /// The write mark (see `write::advance_mark`): every write through newsroom, on any server,
+    /// moves it as it commits, so records read after it are current while it holds.
+    pub mark: i64,
     /// (release, link), per relation in the order `topics_of`, `commissions_of`,
     /// `organisations_of` and `contacts_of` return them.
     pub rows: Vec<(i32, Link)>,
@@ -416,19 +416,20 @@ pub struct Links {
 /// keys only, and the write mark, in one statement: what a list needs when the records themselves
 /// are cached (see `graphql::preload`).
 pub async fn links_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<Links, ApiError> {
-    const TOPIC: i32 = 0;
-    const COMMISSION: i32 = 1;
-    const ORGANISATION: i32 = 2;
-    const CONTACT: i32 = 3;
-    const MARK: i32 = 4;
+    const TOPIC: i64 = 0;
+    const COMMISSION: i64 = 1;
+    const ORGANISATION: i64 = 2;
+    const CONTACT: i64 = 3;
+    const MARK: i64 = 4;
     let mut query = Query::select();
     query
         .expr(Expr::val(MARK))
         .expr(Expr::val(0))
-        .expr(Func::coalesce([Expr::col(audit_event::Column::Id).max(), Expr::val(0)]))
+        .column(write_mark::Column::Value)
         .expr(Expr::val(0))
         .expr(Expr::val(Option::<String>::None))
-        .from(audit_event::Entity);
+        .from(write_mark::Entity)
+        .and_where(write_mark::Column::Id.eq(1));
     use release_commission::Column as RC;
     use release_contact::Column as RK;
     use release_organisation::Column as RO;
@@ -447,21 +448,22 @@ pub async fn links_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<
     let mut keyed = Vec::with_capacity(found.len());
     for row in &found {
         let (kind, release, record, position) = (int(row, 0)?, int(row, 1)?, int(row, 2)?, int(row, 3)?);
+        let key = |wide: i64| i32::try_from(wide).map_err(|_| sea_orm::DbErr::Type(format!("key {wide} out of range")));
         let link = match kind {
-            TOPIC => Link::Topic(record),
-            COMMISSION => Link::Commission(record),
+            TOPIC => Link::Topic(key(record)?),
+            COMMISSION => Link::Commission(key(record)?),
             ORGANISATION => {
                 let role: String = row.try_get_by_index(4)?;
                 let role = <release_organisation::Role as sea_orm::ActiveEnum>::try_from_value(&role)?;
-                Link::Organisation(record, role)
+                Link::Organisation(key(record)?, role)
             }
-            CONTACT => Link::Contact(record),
+            CONTACT => Link::Contact(key(record)?),
             _ => {
                 links.mark = record;
                 continue;
             }
         };
-        keyed.push(((kind, release, position, record), link));
+        keyed.push(((kind, key(release)?, position, record), link));
     }
     // The order the per-relation statements give: by release, then by key (contacts by position).
     keyed.sort_unstable_by_key(|(key, _)| *key);
@@ -473,7 +475,7 @@ pub async fn links_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<
 /// from the junction table of `release`.
 fn link_branch<C: ColumnTrait>(
     db: &impl ConnectionTrait,
-    kind: i32,
+    kind: i64,
     release: C,
     record: C,
     position: Option<C>,
@@ -492,15 +494,13 @@ fn link_branch<C: ColumnTrait>(
     select
 }
 
-/// An integer column of a hand-built row: engines type constants and unions differently (MySQL
-/// reports some as BIGINT where PostgreSQL says INTEGER).
-fn int(row: &sea_orm::QueryResult, index: usize) -> Result<i32, sea_orm::DbErr> {
-    match row.try_get_by_index::<i32>(index) {
+/// An integer column of a hand-built row: engines type constants and unions differently (the
+/// union of an INTEGER and a BIGINT column is BIGINT on PostgreSQL; MySQL reports constants as
+/// BIGINT).
+fn int(row: &sea_orm::QueryResult, index: usize) -> Result<i64, sea_orm::DbErr> {
+    match row.try_get_by_index::<i64>(index) {
         Ok(value) => Ok(value),
-        Err(_) => {
-            let wide: i64 = row.try_get_by_index(index)?;
-            i32::try_from(wide).map_err(|_| sea_orm::DbErr::Type(format!("column {index}: {wide} is out of range")))
-        }
+        Err(_) => row.try_get_by_index::<i32>(index).map(i64::from),
     }
 }
 

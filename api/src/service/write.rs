@@ -8,7 +8,7 @@ use std::{
 };
 
 use chrono::Utc;
-use entity::audit_event;
+use entity::{audit_event, write_mark};
 use sea_orm::{
     ActiveModelTrait,
     ActiveValue::{self, Set},
@@ -63,10 +63,24 @@ impl Generation {
     }
 }
 
-/// Commits a write and lets the server's caches know.
+/// Commits a write and lets the caches know: this server's at once, every server's through the
+/// write mark.
 pub async fn commit(txn: DatabaseTransaction, author: Author<'_>) -> Result<(), ApiError> {
+    advance_mark(&txn).await?;
     txn.commit().await?;
     author.generation.bump();
+    Ok(())
+}
+
+/// Moves the write mark (see migration `m20261128_000004_write_mark`): the last statement before a
+/// commit, so that its row stays locked only until the commit and commits move it in the order
+/// they happen.
+pub async fn advance_mark(txn: &DatabaseTransaction) -> Result<(), sea_orm::DbErr> {
+    write_mark::Entity::update_many()
+        .col_expr(write_mark::Column::Value, Expr::col(write_mark::Column::Value).add(1))
+        .filter(write_mark::Column::Id.eq(1))
+        .exec(txn)
+        .await?;
     Ok(())
 }
 
