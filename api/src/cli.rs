@@ -146,7 +146,7 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Migrate { action, database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
             match action {
-                MigrateAction::Up => Migrator::up(&db, None).await?,
+                MigrateAction::Up => crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??,
                 MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
                 MigrateAction::Fresh => Migrator::fresh(&db).await?,
                 MigrateAction::Status => {
@@ -159,7 +159,7 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Schema => print!("{}", crate::graphql::sdl()),
         Command::Seed { releases, database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
-            Migrator::up(&db, None).await?;
+            crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
             let started = std::time::Instant::now();
             let counts = seed::generate(&db, releases).await?;
             crate::startup::refresh_statistics(&db).await?;
@@ -170,7 +170,7 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         }
         Command::Import { files, dry_run, mode, json, kind, author, database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
-            Migrator::up(&db, None).await?;
+            crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
             let report =
                 import_files(&db, files, kind.as_deref(), import::Options { mode, dry_run }, &author, json).await?;
             let text = if json { serde_json::to_string_pretty(&report)? + "\n" } else { report.text() };
@@ -221,7 +221,7 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         }
         Command::Demo { database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
-            Migrator::up(&db, None).await?;
+            crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
             demo::load(&db).await?;
             println!("demo content loaded");
         }

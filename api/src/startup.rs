@@ -90,6 +90,50 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
     Ok((db, counter))
 }
 
+/// Runs `work` (migrations, the demo content) while holding a lock on the whole database, so that
+/// servers started together against one database set it up one after the other: without it, two
+/// of them would run the same migration at once and one would fail. PostgreSQL takes a
+/// transaction-level advisory lock and MariaDB/MySQL a named lock, each on a connection of its
+/// own; SQLite an exclusive `flock` on the database file, which on Linux is independent of the
+/// record locks SQLite itself takes on it.
+pub async fn with_setup_lock<T>(db: &DatabaseConnection, work: impl Future<Output = T>) -> Result<T, DbErr> {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    // Any constant both sides agree on: "newsroom" in ASCII.
+    const KEY: i64 = 0x6e65_7773_726f_6f6d;
+    let backend = db.get_database_backend();
+    if backend == DbBackend::Sqlite {
+        let main = "SELECT file FROM pragma_database_list WHERE name = 'main'";
+        let row = db.query_one_raw(Statement::from_string(backend, main)).await?;
+        let file: String = row.map(|row| row.try_get_by_index(0)).transpose()?.unwrap_or_default();
+        if file.is_empty() {
+            // In memory: nobody else can open it.
+            return Ok(work.await);
+        }
+        let lock = tokio::task::spawn_blocking(move || {
+            let handle = std::fs::File::open(&file)?;
+            handle.lock().map(|()| handle)
+        })
+        .await
+        .map_err(|error| DbErr::Custom(error.to_string()))?
+        .map_err(|error| DbErr::Custom(format!("cannot lock the database file for set-up: {error}")))?;
+        let done = work.await;
+        drop(lock);
+        return Ok(done);
+    }
+    let holder = db.begin().await?;
+    match backend {
+        DbBackend::Postgres => holder.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({KEY})")).await?,
+        _ => holder.execute_unprepared("SELECT GET_LOCK('newsroom_setup', 600)").await?,
+    };
+    let done = work.await;
+    if backend == DbBackend::MySql {
+        // A named lock belongs to the session, not the transaction.
+        holder.execute_unprepared("DO RELEASE_LOCK('newsroom_setup')").await?;
+    }
+    holder.commit().await?;
+    Ok(done)
+}
+
 /// Refreshes SQLite's planner statistics. Without them SQLite prefers any index with an equality
 /// (such as the status in the visibility rule) to the index that already has the list's order, and
 /// sorts every visible release to return twenty: 100 ms instead of 4 ms at 20,000 releases.
@@ -138,10 +182,15 @@ impl Application {
             tracing::warn!("no JWT secret or public key is configured: the API is read-only and anonymous");
         }
         let (db, statements) = connect(&settings.database).await.map_err(StartupError::Connect)?;
-        Migrator::up(&db, None).await.map_err(StartupError::Migrate)?;
-        if settings.demo {
-            demo::load(&db).await.map_err(StartupError::Demo)?;
-        }
+        with_setup_lock(&db, async {
+            Migrator::up(&db, None).await.map_err(StartupError::Migrate)?;
+            if settings.demo {
+                demo::load(&db).await.map_err(StartupError::Demo)?;
+            }
+            Ok::<_, StartupError>(())
+        })
+        .await
+        .map_err(StartupError::Migrate)??;
         refresh_statistics(&db).await.map_err(StartupError::Statistics)?;
         keep_statistics_fresh(db.clone());
         let listener = TcpListener::bind(&settings.bind)

@@ -106,6 +106,41 @@ impl TestApp {
     }
 
     /// Starts the app with the demo content.
+    /// `count` apps started at the same moment on one new database, as servers scaled out in
+    /// front of it would be, each with the demo content asked for. The first owns the database.
+    pub async fn spawn_together(backend: Backend, count: usize) -> Option<Vec<Self>> {
+        let _ = tracing_subscriber_init();
+        let (database, url) = TestDatabase::create(backend).await?;
+        let builds = (0..count).map(|_| {
+            let mut settings = Settings::for_database(url.clone());
+            settings.database.max_connections = 3;
+            settings.demo = true;
+            Application::build(settings)
+        });
+        let applications = futures_util::future::join_all(builds).await;
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        let mut database = Some(database);
+        let apps = applications
+            .into_iter()
+            .map(|application| {
+                let application = application.expect("every app starts");
+                let app = Self {
+                    address: format!("http://127.0.0.1:{}", application.port()),
+                    client: client.clone(),
+                    statements: application.statements(),
+                    db: application.db().clone(),
+                    handle: application.handle(),
+                    database: database.take(),
+                    database_url: url.clone(),
+                    backend,
+                };
+                tokio::spawn(application.run_until_stopped());
+                app
+            })
+            .collect();
+        Some(apps)
+    }
+
     pub async fn spawn_demo(backend: Backend) -> Option<Self> {
         Self::spawn_with(backend, |settings| settings.demo = true).await
     }
