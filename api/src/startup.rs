@@ -80,7 +80,7 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    let mut db = Database::connect(options).await?;
+    let mut db = open(options).await?;
     let counter = StatementCounter::default();
     let count = counter.0.clone();
     db.set_metric_callback(move |info| {
@@ -132,6 +132,28 @@ pub async fn with_setup_lock<T>(db: &DatabaseConnection, work: impl Future<Outpu
     }
     holder.commit().await?;
     Ok(done)
+}
+
+/// Connects, waiting out SQLite's "database is locked" while another process opens the same new
+/// file: switching a new file to WAL needs it alone, and SQLite answers busy at once rather than
+/// calling its busy handler.
+async fn open(options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {
+    let busy = |error: &DbErr| match error {
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(error)) => {
+            error.as_database_error().and_then(|error| error.code()).is_some_and(|code| code == "5")
+        }
+        _ => false,
+    };
+    let mut waited = Duration::ZERO;
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(error) if busy(&error) && waited < Duration::from_secs(10) => {
+                tokio::time::sleep(Duration::from_millis(25)).await;
+                waited += Duration::from_millis(25);
+            }
+            result => return result,
+        }
+    }
 }
 
 /// Refreshes SQLite's planner statistics. Without them SQLite prefers any index with an equality
