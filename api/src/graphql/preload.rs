@@ -25,7 +25,7 @@ use crate::{
     error::ApiError,
     service::{
         self,
-        release::{Link, Links},
+        release::{Link, Linked, Links},
     },
 };
 
@@ -209,7 +209,13 @@ pub async fn preload(
     if reference.0.is_none() {
         return load(db, ids, wants).await;
     }
-    let links = service::release::links_of(db, ids).await?;
+    let linked = Linked {
+        topics: wants.topics,
+        commissions: wants.commissions,
+        organisations: wants.organisations,
+        contacts: wants.contacts,
+    };
+    let links = service::release::links_of(db, ids, linked).await?;
     if let Some(preloaded) = reference.assemble(&links, wants) {
         return Ok(preloaded);
     }

@@ -412,10 +412,19 @@ pub struct Links {
     pub rows: Vec<(i32, Link)>,
 }
 
-/// The topics, commissions, organisations and contacts that the releases `release_ids` name, as
-/// keys only, and the write mark, in one statement: what a list needs when the records themselves
-/// are cached (see `graphql::preload`).
-pub async fn links_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<Links, ApiError> {
+/// Which relations `links_of` reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Linked {
+    pub topics: bool,
+    pub commissions: bool,
+    pub organisations: bool,
+    pub contacts: bool,
+}
+
+/// The records of the relations `linked` that the releases `release_ids` name, as keys only, and
+/// the write mark, in one statement: what a list needs when the records themselves are cached
+/// (see `graphql::preload`).
+pub async fn links_of(db: &impl ConnectionTrait, release_ids: &[i32], linked: Linked) -> Result<Links, ApiError> {
     const TOPIC: i64 = 0;
     const COMMISSION: i64 = 1;
     const ORGANISATION: i64 = 2;
@@ -435,12 +444,18 @@ pub async fn links_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<
     use release_organisation::Column as RO;
     use release_topic::Column as RT;
     let branches = [
-        link_branch(db, TOPIC, RT::ReleaseId, RT::TopicId, None, None, release_ids),
-        link_branch(db, COMMISSION, RC::ReleaseId, RC::CommissionId, None, None, release_ids),
-        link_branch(db, ORGANISATION, RO::ReleaseId, RO::OrganisationId, None, Some(RO::Role), release_ids),
-        link_branch(db, CONTACT, RK::ReleaseId, RK::ContactId, Some(RK::Position), None, release_ids),
+        linked.topics.then(|| link_branch(db, TOPIC, RT::ReleaseId, RT::TopicId, None, None, release_ids)),
+        linked
+            .commissions
+            .then(|| link_branch(db, COMMISSION, RC::ReleaseId, RC::CommissionId, None, None, release_ids)),
+        linked.organisations.then(|| {
+            link_branch(db, ORGANISATION, RO::ReleaseId, RO::OrganisationId, None, Some(RO::Role), release_ids)
+        }),
+        linked
+            .contacts
+            .then(|| link_branch(db, CONTACT, RK::ReleaseId, RK::ContactId, Some(RK::Position), None, release_ids)),
     ];
-    for select in branches {
+    for select in branches.into_iter().flatten() {
         query.union(UnionType::All, select);
     }
     let found = db.query_all_raw(db.get_database_backend().build(&query)).await?;
