@@ -407,6 +407,42 @@ async fn imported_versions_are_revisions_that_can_be_compared_and_restored(app: 
     );
 }
 
+/// An import writes the revision of a new release from the record itself when no translation group
+/// is involved, and reads it back from the database otherwise: either way it must hold the release
+/// exactly as stored, so the next editorial revision differs from it in the edited field alone.
+async fn an_imported_revision_holds_the_release_as_stored(app: TestApp) {
+    let commission = "ecuador-inter-institutional-commission-against-human-trafficking";
+    let release = |language: &str, slug: &str, translations: &str| {
+        format!(
+            r#"{{"type":"release","language":"{language}","slug":"{slug}","title":"Stored as written","summary":"Short","body":"**Bold** body\n","dateline_city":"Quito","dateline_country":"EC","status":"published","published_at":"2026-03-01T10:00:00.123456Z","topics":["health","counter-trafficking"],"commissions":["{commission}"],"organisations":[{{"organisation":"ec-ministry-of-public-health","role":"partner"}},{{"organisation":"ec-ministry-of-government","role":"mentioned"}}],"contacts":["sample-press-desk","maria-isabel-moncayo"],"translations":[{translations}]}}"#
+        )
+    };
+    let file = [release("en", "plain", ""), release("en", "paired", r#""es/paired""#), release("es", "paired", "")];
+    let (status, report) = ndjson(&app, &file.join("\n")).await;
+    assert_eq!(status, StatusCode::OK, "{report:#}");
+    assert_eq!(counts(&report, "release"), (3, 0, 0, 0), "{report:#}");
+    let editor = token("editor");
+    for (language, slug, grouped) in [("en", "plain", false), ("en", "paired", true), ("es", "paired", true)] {
+        let find = format!(r#"{{ release(language: "{language}", slug: "{slug}") {{ id }} }}"#);
+        let id = app.data_as(&editor, &find, json!({})).await["release"]["id"].clone();
+        let update = "mutation($id: ID!) { updateRelease(id: $id, input: { title: \"Edited\" }) { version } }";
+        let updated = app.data_as(&editor, update, json!({ "id": id })).await;
+        assert_eq!(updated["updateRelease"]["version"], 2, "{language}/{slug}: {updated:#}");
+        let query = format!(
+            r#"{{ release(language: "{language}", slug: "{slug}") {{ revisions(first: 5) {{ totalCount
+              nodes {{ version snapshot changes {{ field }} }} }} }} }}"#
+        );
+        let data = app.data_as(&editor, &query, json!({})).await;
+        let revisions = &data["release"]["revisions"];
+        assert_eq!(revisions["totalCount"], 2, "{language}/{slug}: {data:#}");
+        assert_eq!(revisions["nodes"][0]["changes"], json!([{ "field": "title" }]), "{language}/{slug}: {data:#}");
+        let imported = &revisions["nodes"][1]["snapshot"];
+        assert_eq!(imported["translationGroup"].is_string(), grouped, "{imported:#}");
+        assert_eq!(imported["topics"], json!(["counter-trafficking", "health"]), "{imported:#}");
+        assert_eq!(imported["contacts"].as_array().map(Vec::len), Some(2), "{imported:#}");
+    }
+}
+
 async fn only_importers_and_admins_may_import_or_export(app: TestApp) {
     for (role, status) in
         [(None, 401), (Some("reader"), 403), (Some("editor"), 403), (Some("admin"), 200), (Some("importer"), 200)]
@@ -556,6 +592,7 @@ db_tests!(TestApp::spawn_editorial =>
     the_command_line_imports_with_progress_and_exports_files_whole,
     a_write_by_another_process_shows_in_the_next_list,
     imported_versions_are_revisions_that_can_be_compared_and_restored,
+    an_imported_revision_holds_the_release_as_stored,
     only_importers_and_admins_may_import_or_export,
 );
 db_tests!(spawn_empty => real_published_releases_import_whole);

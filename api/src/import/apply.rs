@@ -2,13 +2,12 @@
 //! time, in one transaction. A record whose references cannot be resolved fails before anything of
 //! it is written; an atomic import with any failure, and every dry run, is rolled back.
 
+mod releases;
+
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{
-    audit_event, commission, commission_member, contact, organisation, release, release_commission, release_contact,
-    release_organisation, release_topic, topic,
-};
+use entity::{audit_event, commission, commission_member, contact, organisation, topic};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
@@ -56,15 +55,22 @@ struct Run<'a> {
     mode: Mode,
     plan_keys: HashMap<Kind, HashSet<String>>,
     rejected: HashSet<(Kind, String)>,
+    /// Releases some record of the file names as a translation.
+    translated: HashSet<String>,
 }
 
 impl Run<'_> {
     /// Takes the next chunk to write, reporting the records written before it.
     fn take(&mut self, chunk: Result<Vec<Spooled>, ApiError>) -> Result<Vec<Spooled>, ApiError> {
         let chunk = chunk?;
-        self.progress.tick(self.written, Some(self.total), 0, 0);
-        self.written += chunk.len() as u64;
+        self.tick(chunk.len());
         Ok(chunk)
+    }
+
+    /// Reports the records written so far, before the next `records` are.
+    fn tick(&mut self, records: usize) {
+        self.progress.tick(self.written, Some(self.total), 0, 0);
+        self.written += records as u64;
     }
 
     /// What one record does to its row. A new row is stamped with `public_id` and queued for the
@@ -144,22 +150,19 @@ fn chunks(spool: Option<Spool>) -> Result<impl Iterator<Item = Result<Vec<Spoole
     }))
 }
 
-/// The releases `keys` (`language/slug`) name, as a condition the (language, slug) index serves.
-/// It may also match other pairs of those languages and slugs: callers look the keys up.
-fn named_releases<'a>(keys: impl IntoIterator<Item = &'a str>) -> Condition {
-    let (languages, slugs): (Vec<String>, Vec<String>) = keys
-        .into_iter()
-        .filter_map(|key| key.split_once('/'))
-        .map(|(language, slug)| (language.to_owned(), slug.to_owned()))
-        .unzip();
-    Condition::all()
-        .add(release::Column::Language.is_in(unique(languages)))
-        .add(release::Column::Slug.is_in(unique(slugs)))
-}
-
 /// Internal keys of the organisations with `slugs`.
 async fn organisation_ids(txn: &impl ConnectionTrait, slugs: &[String]) -> Result<HashMap<String, i32>, ApiError> {
     ids_by(txn, organisation::Entity::find(), organisation::Column::Id, organisation::Column::Slug, slugs).await
+}
+
+/// Internal keys of the commissions with `slugs`.
+async fn commission_ids(txn: &impl ConnectionTrait, slugs: &[String]) -> Result<HashMap<String, i32>, ApiError> {
+    ids_by(txn, commission::Entity::find(), commission::Column::Id, commission::Column::Slug, slugs).await
+}
+
+/// Internal keys of the topics with `slugs`.
+async fn topic_ids(txn: &impl ConnectionTrait, slugs: &[String]) -> Result<HashMap<String, i32>, ApiError> {
+    ids_by(txn, topic::Entity::find(), topic::Column::Id, topic::Column::Slug, slugs).await
 }
 
 async fn ids_by<E: EntityTrait>(
@@ -243,13 +246,14 @@ pub async fn apply(
         mode: options.mode,
         plan_keys: std::mem::take(&mut plan.keys),
         rejected: std::mem::take(&mut plan.rejected),
+        translated: std::mem::take(&mut plan.translated),
     };
     let mut spools = std::mem::take(&mut plan.spools);
     organisations(&mut run, spools.remove(&Kind::Organisation), &plan.parents).await?;
     topics(&mut run, spools.remove(&Kind::Topic)).await?;
     contacts(&mut run, spools.remove(&Kind::Contact)).await?;
     commissions(&mut run, spools.remove(&Kind::Commission)).await?;
-    releases(&mut run, spools.remove(&Kind::Release)).await?;
+    releases::releases(&mut run, spools.remove(&Kind::Release)).await?;
 
     let Run { txn, mut report, mode, written, .. } = run;
     let keep = !options.dry_run && (mode == Mode::BestEffort || report.failed == 0);
@@ -651,14 +655,7 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
         bulk::insert_all(&run.txn, new_rows).await?;
         // Members of every created or changed commission, replaced whole.
         let written_slugs: Vec<String> = written.iter().map(|(slug, _)| slug.clone()).collect();
-        let ids = ids_by(
-            &run.txn,
-            commission::Entity::find(),
-            commission::Column::Id,
-            commission::Column::Slug,
-            &written_slugs,
-        )
-        .await?;
+        let ids = commission_ids(&run.txn, &written_slugs).await?;
         let commission_ids: Vec<i32> = ids.values().copied().collect();
         if !commission_ids.is_empty() {
             commission_member::Entity::delete_many()
@@ -683,400 +680,4 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
         bulk::insert_all(&run.txn, rows).await?;
     }
     Ok(())
-}
-
-/// `language/slug` of a release.
-fn release_key(release: &release::Model) -> String {
-    format!("{}/{}", release.language, release.slug)
-}
-
-async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
-    // Each written release's translations, for the last step; and what happened to it.
-    let mut translations: HashMap<String, Vec<String>> = HashMap::new();
-    let mut outcomes: HashMap<String, Outcome> = HashMap::new();
-    for chunk in chunks(spool)? {
-        let chunk = run.take(chunk)?;
-        let records: Vec<(&Spooled, &super::record::ReleaseRecord)> =
-            chunk.iter().filter_map(|s| if let Record::Release(r) = &s.record { Some((s, r)) } else { None }).collect();
-        let keys: Vec<String> = records.iter().map(|(_, r)| record_key(r)).collect();
-        let existing_rows: Vec<release::Model> = release::Entity::find()
-            .filter(named_releases(keys.iter().map(String::as_str)))
-            .all(&run.txn)
-            .await?
-            .into_iter()
-            .filter(|row| records.iter().any(|(_, r)| r.language == row.language && r.slug == row.slug))
-            .collect();
-        let stored: HashMap<String, Record> =
-            export::releases(&run.txn, &existing_rows).await?.into_iter().map(|r| (r.key(), r)).collect();
-        let existing: HashMap<String, release::Model> =
-            existing_rows.into_iter().map(|r| (release_key(&r), r)).collect();
-        let topic_ids = ids_by(
-            &run.txn,
-            topic::Entity::find(),
-            topic::Column::Id,
-            topic::Column::Slug,
-            &unique(records.iter().flat_map(|(_, r)| r.topics.clone())),
-        )
-        .await?;
-        let commission_ids = ids_by(
-            &run.txn,
-            commission::Entity::find(),
-            commission::Column::Id,
-            commission::Column::Slug,
-            &unique(records.iter().flat_map(|(_, r)| r.commissions.clone())),
-        )
-        .await?;
-        let organisation_ids = organisation_ids(
-            &run.txn,
-            &unique(records.iter().flat_map(|(_, r)| r.organisations.iter().map(|o| o.organisation.clone()))),
-        )
-        .await?;
-        let contacts = Contacts::load(&run.txn, &unique(records.iter().flat_map(|(_, r)| r.contacts.clone()))).await?;
-        let translation_keys = unique(records.iter().flat_map(|(_, r)| r.translations.clone()));
-        let stored_translations = stored_release_keys(&run.txn, &translation_keys).await?;
-        let ids = records.iter().filter_map(|(_, r)| r.id);
-        let taken = taken_ids::<release::Entity>(&run.txn, release::Column::PublicId, ids.collect()).await?;
-
-        let mut new_rows = Vec::new();
-        let mut relate: Vec<(&super::record::ReleaseRecord, Outcome)> = Vec::new();
-        for (spooled, record) in &records {
-            if let Some((field, message)) =
-                unresolved(record, &topic_ids, &commission_ids, &organisation_ids, &contacts, |key| {
-                    run.in_file(Kind::Release, key) || stored_translations.contains(key)
-                })
-            {
-                run.fail(spooled, Some(field), "UNKNOWN_REFERENCE", message);
-                continue;
-            }
-            let key = record_key(record);
-            let row = release::ActiveModel {
-                language: Set(record.language.clone()),
-                slug: Set(record.slug.clone()),
-                title: Set(record.title.clone()),
-                summary: Set(record.summary.clone()),
-                body: Set(record.body.clone()),
-                dateline_city: Set(record.dateline_city.clone()),
-                dateline_country: Set(record.dateline_country.clone()),
-                status: Set(record.status),
-                published_at: Set(record.published_at),
-                ..Default::default()
-            };
-            let current = existing.get(&key);
-            // Translations are settled after every chunk (`translation_groups`).
-            let strip = |r: &super::record::ReleaseRecord| super::record::ReleaseRecord {
-                id: None,
-                translations: Vec::new(),
-                ..r.clone()
-            };
-            let same = matches!(stored.get(&key), Some(Record::Release(old)) if strip(old) == strip(record));
-            let stored_row = current.map(|c| (c.id, c.version));
-            let table = (crate::service::release::write::COLUMNS, "Release");
-            let public_id = fresh_id(record.id, &taken);
-            let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
-            if outcome != Outcome::Unchanged {
-                relate.push((record, outcome));
-            }
-            translations.insert(key.clone(), record.translations.clone());
-            outcomes.insert(key, outcome);
-        }
-        bulk::insert_all(&run.txn, new_rows).await?;
-        relations(run, &relate, &topic_ids, &commission_ids, &organisation_ids, &contacts).await?;
-    }
-    let written = translation_groups(run, translations, outcomes).await?;
-    revisions(run, written).await
-}
-
-/// Keeps a revision of each release the import created or changed (`keys`), as an editorial
-/// write does: a release's history holds the version the import wrote, which can be compared with
-/// later ones and restored.
-async fn revisions(run: &mut Run<'_>, mut keys: Vec<String>) -> Result<(), ApiError> {
-    keys.sort();
-    for part in keys.chunks(CHUNK) {
-        let wanted: HashSet<&str> = part.iter().map(String::as_str).collect();
-        let rows: Vec<release::Model> = release::Entity::find()
-            .filter(named_releases(part.iter().map(String::as_str)))
-            .all(&run.txn)
-            .await?
-            .into_iter()
-            .filter(|row| wanted.contains(release_key(row).as_str()))
-            .collect();
-        let mut snapshots = crate::service::release::write::snapshots(&run.txn, &rows).await?;
-        let revisions = rows
-            .iter()
-            .map(|row| {
-                let snapshot = snapshots.remove(&row.id).unwrap_or_default();
-                crate::service::release::write::revision(row, snapshot, &run.actor)
-            })
-            .collect();
-        bulk::insert_all(&run.txn, revisions).await?;
-    }
-    Ok(())
-}
-
-fn record_key(record: &super::record::ReleaseRecord) -> String {
-    format!("{}/{}", record.language, record.slug)
-}
-
-/// The first reference of `record` that names nothing, as (field, message).
-fn unresolved(
-    record: &super::record::ReleaseRecord,
-    topics: &HashMap<String, i32>,
-    commissions: &HashMap<String, i32>,
-    organisations: &HashMap<String, i32>,
-    contacts: &Contacts,
-    release_exists: impl Fn(&str) -> bool,
-) -> Option<(String, String)> {
-    let duplicate = |list: &[String]| {
-        let mut seen = HashSet::new();
-        list.iter().position(|item| !seen.insert(item))
-    };
-    for (name, list, known) in [("topics", &record.topics, topics), ("commissions", &record.commissions, commissions)] {
-        if let Some(index) = list.iter().position(|slug| !known.contains_key(slug)) {
-            return Some((format!("{name}[{index}]"), format!("no {} `{}`", &name[..name.len() - 1], list[index])));
-        }
-        if let Some(index) = duplicate(list) {
-            return Some((format!("{name}[{index}]"), format!("`{}` is listed twice", list[index])));
-        }
-    }
-    if let Some(index) = record.organisations.iter().position(|o| !organisations.contains_key(&o.organisation)) {
-        let slug = &record.organisations[index].organisation;
-        return Some((format!("organisations[{index}].organisation"), format!("no organisation `{slug}`")));
-    }
-    if let Some(index) = duplicate(&record.organisations.iter().map(|o| o.organisation.clone()).collect::<Vec<_>>()) {
-        return Some((format!("organisations[{index}]"), "an organisation is named twice".into()));
-    }
-    if let Some(index) = record.contacts.iter().position(|c| contacts.find(c).is_none()) {
-        return Some((
-            format!("contacts[{index}]"),
-            format!("no contact with key or email `{}`", record.contacts[index]),
-        ));
-    }
-    if let Some(index) = duplicate(&record.contacts) {
-        return Some((format!("contacts[{index}]"), format!("`{}` is listed twice", record.contacts[index])));
-    }
-    let own = record_key(record);
-    if let Some(index) = record.translations.iter().position(|key| *key == own || !release_exists(key)) {
-        let key = &record.translations[index];
-        let message =
-            if *key == own { "a release is not its own translation".to_owned() } else { format!("no release `{key}`") };
-        return Some((format!("translations[{index}]"), message));
-    }
-    None
-}
-
-/// Which of `keys` (`language/slug`) are stored releases.
-async fn stored_release_keys(txn: &impl ConnectionTrait, keys: &[String]) -> Result<HashSet<String>, ApiError> {
-    if keys.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let rows: Vec<(String, String)> = release::Entity::find()
-        .select_only()
-        .column(release::Column::Language)
-        .column(release::Column::Slug)
-        .filter(named_releases(keys.iter().map(String::as_str)))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    Ok(rows.into_iter().map(|(language, slug)| format!("{language}/{slug}")).filter(|key| keys.contains(key)).collect())
-}
-
-/// Writes the relations of the created and changed releases of a chunk (a changed release's old
-/// ones are removed first; a created one has none).
-async fn relations(
-    run: &mut Run<'_>,
-    records: &[(&super::record::ReleaseRecord, Outcome)],
-    topics: &HashMap<String, i32>,
-    commissions: &HashMap<String, i32>,
-    organisations: &HashMap<String, i32>,
-    contacts: &Contacts,
-) -> Result<(), ApiError> {
-    if records.is_empty() {
-        return Ok(());
-    }
-    let keys: Vec<String> = records.iter().map(|(r, _)| record_key(r)).collect();
-    let rows: Vec<(i32, String, String)> = release::Entity::find()
-        .select_only()
-        .column(release::Column::Id)
-        .column(release::Column::Language)
-        .column(release::Column::Slug)
-        .filter(named_releases(keys.iter().map(String::as_str)))
-        .into_tuple()
-        .all(&run.txn)
-        .await?;
-    let ids: HashMap<String, i32> =
-        rows.into_iter().map(|(id, language, slug)| (format!("{language}/{slug}"), id)).collect();
-    let replaced: Vec<i32> = records
-        .iter()
-        .filter(|(_, outcome)| *outcome == Outcome::Updated)
-        .filter_map(|(r, _)| ids.get(&record_key(r)).copied())
-        .collect();
-    if !replaced.is_empty() {
-        release_topic::Entity::delete_many()
-            .filter(release_topic::Column::ReleaseId.is_in(replaced.clone()))
-            .exec(&run.txn)
-            .await?;
-        release_commission::Entity::delete_many()
-            .filter(release_commission::Column::ReleaseId.is_in(replaced.clone()))
-            .exec(&run.txn)
-            .await?;
-        release_organisation::Entity::delete_many()
-            .filter(release_organisation::Column::ReleaseId.is_in(replaced.clone()))
-            .exec(&run.txn)
-            .await?;
-        release_contact::Entity::delete_many()
-            .filter(release_contact::Column::ReleaseId.is_in(replaced))
-            .exec(&run.txn)
-            .await?;
-    }
-    let (mut topic_rows, mut commission_rows, mut organisation_rows, mut contact_rows) =
-        (vec![], vec![], vec![], vec![]);
-    for (record, _) in records {
-        let Some(release_id) = ids.get(&record_key(record)).copied() else { continue };
-        for slug in &record.topics {
-            let topic_id = topics.get(slug).copied().unwrap_or_default();
-            topic_rows.push(release_topic::ActiveModel { release_id: Set(release_id), topic_id: Set(topic_id) });
-        }
-        for slug in &record.commissions {
-            let commission_id = commissions.get(slug).copied().unwrap_or_default();
-            commission_rows.push(release_commission::ActiveModel {
-                release_id: Set(release_id),
-                commission_id: Set(commission_id),
-            });
-        }
-        for named in &record.organisations {
-            organisation_rows.push(release_organisation::ActiveModel {
-                release_id: Set(release_id),
-                organisation_id: Set(organisations.get(&named.organisation).copied().unwrap_or_default()),
-                role: Set(named.role),
-            });
-        }
-        for (position, reference) in record.contacts.iter().enumerate() {
-            let contact_id = contacts.find(reference).map_or(0, |c| c.id);
-            contact_rows.push(release_contact::ActiveModel {
-                release_id: Set(release_id),
-                contact_id: Set(contact_id),
-                position: Set(position as i32),
-            });
-        }
-    }
-    bulk::insert_all(&run.txn, topic_rows).await?;
-    bulk::insert_all(&run.txn, commission_rows).await?;
-    bulk::insert_all(&run.txn, organisation_rows).await?;
-    bulk::insert_all(&run.txn, contact_rows).await
-}
-
-/// A release's key, translation group and version.
-type ReleaseState = (i32, Option<Uuid>, i32);
-
-/// Makes each group of releases the file says are translations of each other share one
-/// translation group, and counts each release's outcome. Returns the keys of the releases written
-/// (created, changed, or moved to another group).
-async fn translation_groups(
-    run: &mut Run<'_>,
-    translations: HashMap<String, Vec<String>>,
-    mut outcomes: HashMap<String, Outcome>,
-) -> Result<Vec<String>, ApiError> {
-    // Stored releases outside the file whose group the file changes: written too.
-    let mut written = Vec::new();
-    // Union-find over release keys.
-    let mut parent: HashMap<String, String> = HashMap::new();
-    fn root(parent: &mut HashMap<String, String>, key: &str) -> String {
-        let mut at = key.to_owned();
-        while let Some(next) = parent.get(&at).filter(|next| **next != at).cloned() {
-            at = next;
-        }
-        at
-    }
-    for (key, others) in &translations {
-        // A release created by this import with no translations has no group to leave.
-        if others.is_empty() && outcomes.get(key) == Some(&Outcome::Created) {
-            continue;
-        }
-        parent.entry(key.clone()).or_insert_with(|| key.clone());
-        for other in others {
-            parent.entry(other.clone()).or_insert_with(|| other.clone());
-            let (a, b) = (root(&mut parent, key), root(&mut parent, other));
-            if a != b {
-                let (low, high) = if a < b { (a, b) } else { (b, a) };
-                parent.insert(high, low);
-            }
-        }
-    }
-    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
-    let keys: Vec<String> = parent.keys().cloned().collect();
-    for key in keys {
-        let group = root(&mut parent, &key);
-        groups.entry(group).or_default().push(key);
-    }
-    // Current state of every release involved.
-    let all: Vec<String> = groups.values().flatten().cloned().collect();
-    let mut current: HashMap<String, ReleaseState> = HashMap::new();
-    for part in all.chunks(CHUNK) {
-        let rows: Vec<(i32, String, String, Option<Uuid>, i32)> = release::Entity::find()
-            .select_only()
-            .column(release::Column::Id)
-            .column(release::Column::Language)
-            .column(release::Column::Slug)
-            .column(release::Column::TranslationGroup)
-            .column(release::Column::Version)
-            .filter(named_releases(part.iter().map(String::as_str)))
-            .into_tuple()
-            .all(&run.txn)
-            .await?;
-        for (id, language, slug, group, version) in rows {
-            current.insert(format!("{language}/{slug}"), (id, group, version));
-        }
-    }
-    let mut group_sizes: HashMap<Uuid, u64> = HashMap::new();
-    let known_groups: Vec<Uuid> =
-        current.values().filter_map(|(_, group, _)| *group).collect::<HashSet<_>>().into_iter().collect();
-    for part in known_groups.chunks(CHUNK) {
-        let rows: Vec<Option<Uuid>> = release::Entity::find()
-            .select_only()
-            .column(release::Column::TranslationGroup)
-            .filter(release::Column::TranslationGroup.is_in(part.iter().copied()))
-            .into_tuple()
-            .all(&run.txn)
-            .await?;
-        for group in rows.into_iter().flatten() {
-            *group_sizes.entry(group).or_default() += 1;
-        }
-    }
-    for members in groups.values() {
-        let states: Vec<(String, ReleaseState)> =
-            members.iter().filter_map(|key| current.get(key).map(|state| (key.clone(), *state))).collect();
-        let first = states.first().and_then(|(_, (_, group, _))| *group);
-        let intact = first.is_some_and(|group| {
-            states.iter().all(|(_, (_, g, _))| *g == Some(group))
-                && group_sizes.get(&group) == Some(&(states.len() as u64))
-        });
-        let single = states.len() == 1;
-        if intact || (single && states[0].1.1.is_none_or(|g| group_sizes.get(&g) == Some(&1))) {
-            continue;
-        }
-        let group = if single { None } else { Some(Uuid::now_v7()) };
-        for (key, (id, _, version)) in &states {
-            let outcome = outcomes.get(key).copied();
-            let mut row = release::ActiveModel { translation_group: Set(group), ..Default::default() };
-            if outcome == Some(Outcome::Unchanged) || outcome.is_none() {
-                row.version = Set(version + 1);
-                row.updated_at = Set(run.now);
-                match outcome {
-                    Some(_) => outcomes.insert(key.clone(), Outcome::Updated),
-                    None => {
-                        written.push(key.clone());
-                        None
-                    }
-                };
-            }
-            release::Entity::update_many().set(row).filter(release::Column::Id.eq(*id)).exec(&run.txn).await?;
-        }
-    }
-    for (key, outcome) in outcomes {
-        run.count(Kind::Release, outcome);
-        if outcome != Outcome::Unchanged {
-            written.push(key);
-        }
-    }
-    Ok(written)
 }

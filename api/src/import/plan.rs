@@ -111,6 +111,8 @@ pub struct Plan {
     pub records: u64,
     /// Good records that the whole file makes bad (organisations in a parent cycle).
     pub rejected: HashSet<(Kind, String)>,
+    /// The releases that a good record names as its translation (`language/slug`).
+    pub translated: HashSet<String>,
 }
 
 /// Counts the bytes read, for progress.
@@ -139,6 +141,7 @@ pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, A
         failures: Vec::new(),
         records: 0,
         rejected: HashSet::new(),
+        translated: HashSet::new(),
     };
     let mut first_line: HashMap<(Kind, String), (Option<String>, u64)> = HashMap::new();
     let mut error = None;
@@ -165,6 +168,9 @@ pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, A
                         first_line.insert((kind, key.clone()), (name.clone(), line));
                         if let Record::Organisation(organisation) = &record {
                             plan.parents.insert(key.clone(), (line, organisation.parent.clone()));
+                        }
+                        if let Record::Release(release) = &record {
+                            plan.translated.extend(release.translations.iter().cloned());
                         }
                         plan.keys.entry(kind).or_default().insert(key);
                         if let Err(failure) = spool(&mut plan.spools, Spooled { file: name.clone(), line, record }) {

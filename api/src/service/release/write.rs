@@ -74,7 +74,7 @@ pub(super) async fn snapshot(txn: &DatabaseTransaction, release: &release::Model
 }
 
 /// A release's topics, commissions, organisations (with role) and contacts, as snapshots name them.
-type SnapshotRelations = (Vec<String>, Vec<String>, Vec<(String, release_organisation::Role)>, Vec<Uuid>);
+pub(crate) type SnapshotRelations = (Vec<String>, Vec<String>, Vec<(String, release_organisation::Role)>, Vec<Uuid>);
 
 /// The snapshots of `releases`, by internal key: four statements whatever their number.
 pub(crate) async fn snapshots(
@@ -138,35 +138,36 @@ pub(crate) async fn snapshots(
     }
     Ok(releases
         .iter()
-        .map(|release| {
-            let (mut topics, mut commissions, mut organisations, contacts) =
-                relations.remove(&release.id).unwrap_or_default();
-            topics.sort();
-            commissions.sort();
-            organisations.sort_by(|a, b| a.0.cmp(&b.0));
-            let organisations: Vec<Value> =
-                organisations.into_iter().map(|(slug, role)| json!({ "organisation": slug, "role": role })).collect();
-            let snapshot = json!({
-                "id": release.public_id,
-                "language": release.language,
-                "slug": release.slug,
-                "title": release.title,
-                "summary": release.summary,
-                "body": release.body,
-                "datelineCity": release.dateline_city,
-                "datelineCountry": release.dateline_country,
-                "translationGroup": release.translation_group,
-                "status": release.status,
-                "publishedAt": release.published_at,
-                "topics": topics,
-                "commissions": commissions,
-                "organisations": organisations,
-                "contacts": contacts,
-                "version": release.version,
-            });
-            (release.id, snapshot)
-        })
+        .map(|release| (release.id, snapshot_of(release, relations.remove(&release.id).unwrap_or_default())))
         .collect())
+}
+
+/// The snapshot of `release` with its `relations` (contacts in the release's order).
+pub(crate) fn snapshot_of(release: &release::Model, relations: SnapshotRelations) -> Value {
+    let (mut topics, mut commissions, mut organisations, contacts) = relations;
+    topics.sort();
+    commissions.sort();
+    organisations.sort_by(|a, b| a.0.cmp(&b.0));
+    let organisations: Vec<Value> =
+        organisations.into_iter().map(|(slug, role)| json!({ "organisation": slug, "role": role })).collect();
+    json!({
+        "id": release.public_id,
+        "language": release.language,
+        "slug": release.slug,
+        "title": release.title,
+        "summary": release.summary,
+        "body": release.body,
+        "datelineCity": release.dateline_city,
+        "datelineCountry": release.dateline_country,
+        "translationGroup": release.translation_group,
+        "status": release.status,
+        "publishedAt": release.published_at,
+        "topics": topics,
+        "commissions": commissions,
+        "organisations": organisations,
+        "contacts": contacts,
+        "version": release.version,
+    })
 }
 
 /// The revision that records `release` as it stands, written by `actor`.

@@ -1,0 +1,569 @@
+//! Releases, the last and largest type: written a chunk at a time in two overlapping stages,
+//! with their relations, translation groups and revisions.
+
+use std::collections::{HashMap, HashSet};
+
+use entity::{release, release_commission, release_contact, release_organisation, release_topic};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use uuid::Uuid;
+
+use super::{
+    CHUNK, Contacts, Outcome, Run, chunks, commission_ids, fresh_id, organisation_ids, taken_ids, topic_ids, unique,
+};
+use crate::{
+    error::ApiError,
+    export,
+    import::{
+        plan::{Spool, Spooled},
+        record::{Kind, Record, ReleaseRecord},
+    },
+    service::bulk,
+};
+
+/// The releases `keys` (`language/slug`) name, as a condition the (language, slug) index serves.
+/// It may also match other pairs of those languages and slugs: callers look the keys up.
+fn named_releases<'a>(keys: impl IntoIterator<Item = &'a str>) -> Condition {
+    let (languages, slugs): (Vec<String>, Vec<String>) = keys
+        .into_iter()
+        .filter_map(|key| key.split_once('/'))
+        .map(|(language, slug)| (language.to_owned(), slug.to_owned()))
+        .unzip();
+    Condition::all()
+        .add(release::Column::Language.is_in(unique(languages)))
+        .add(release::Column::Slug.is_in(unique(slugs)))
+}
+
+/// `language/slug` of a release.
+fn release_key(release: &release::Model) -> String {
+    format!("{}/{}", release.language, release.slug)
+}
+
+/// A chunk of releases, checked against the database and turned into rows, ready to be written.
+struct Prepared {
+    chunk: Vec<Spooled>,
+    /// The chunk's created and changed releases: (index in `chunk`, outcome).
+    written: Vec<(usize, Outcome)>,
+    /// The public ids of the releases it creates.
+    created: Vec<Uuid>,
+    /// Every good record's key, outcome and translations.
+    outcomes: Vec<(String, Outcome, Vec<String>)>,
+    /// Records that cannot be written: (index in `chunk`, field, message).
+    failures: Vec<(usize, String, String)>,
+    new_rows: Vec<release::ActiveModel>,
+    /// Revisions built from the records (`fresh_revision`), each waiting for its release's key.
+    revisions: Vec<(String, release::Model, serde_json::Value)>,
+    references: References,
+}
+
+/// What a chunk's references name: internal keys by natural key.
+struct References {
+    topics: HashMap<String, i32>,
+    commissions: HashMap<String, i32>,
+    organisations: HashMap<String, i32>,
+    contacts: Contacts,
+}
+
+fn release_of(spooled: &Spooled) -> Option<&ReleaseRecord> {
+    if let Record::Release(record) = &spooled.record { Some(record) } else { None }
+}
+
+/// Writes the releases a chunk at a time, in two stages that overlap: while one chunk's rows are
+/// being written, the next chunk is read, looked up and turned into rows. On SQLite the database
+/// works on a thread of its own, so the import's CPU (decoding, checking, building rows and
+/// snapshots) no longer waits for it; the statements still run one at a time, in one
+/// transaction.
+pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+    // Each written release's translations, for the last step; and what happened to it.
+    let mut translations: HashMap<String, Vec<String>> = HashMap::new();
+    let mut outcomes: HashMap<String, Outcome> = HashMap::new();
+    // Releases whose revision is written (`fresh_revision`).
+    let mut revised: HashSet<String> = HashSet::new();
+    // Public ids given so far: a record brings an id another record of the file already has.
+    let mut assigned: HashSet<Uuid> = HashSet::new();
+    let mut chunks = chunks(spool)?;
+    let mut pending: Option<Prepared> = None;
+    loop {
+        let shared: &Run<'_> = run;
+        let write = async {
+            match pending.take() {
+                Some(prepared) => write_releases(shared, prepared).await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let prepare = async {
+            match chunks.next() {
+                Some(chunk) => prepare_releases(shared, chunk?, &assigned).await.map(Some),
+                None => Ok(None),
+            }
+        };
+        // In this order: the write hands its first statement to the database before the next
+        // chunk's work starts.
+        let (written, next) = futures_util::future::join(write, prepare).await;
+        revised.extend(written?);
+        let Some(prepared) = next? else { break };
+        run.tick(prepared.chunk.len());
+        for (index, field, message) in &prepared.failures {
+            run.fail(&prepared.chunk[*index], Some(field.clone()), "UNKNOWN_REFERENCE", message.clone());
+        }
+        assigned.extend(prepared.created.iter().copied());
+        for (key, outcome, others) in &prepared.outcomes {
+            translations.insert(key.clone(), others.clone());
+            outcomes.insert(key.clone(), *outcome);
+        }
+        pending = Some(prepared);
+    }
+    let mut written = translation_groups(run, translations, outcomes).await?;
+    written.retain(|key| !revised.contains(key));
+    revisions(run, written).await
+}
+
+/// Reads what `chunk` refers to and turns its records into rows: new rows to insert, changed
+/// ones updated under their version, unchanged ones left alone.
+async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet<Uuid>) -> Result<Prepared, ApiError> {
+    let records: Vec<(usize, &ReleaseRecord)> =
+        chunk.iter().enumerate().filter_map(|(index, s)| Some((index, release_of(s)?))).collect();
+    let keys: Vec<String> = records.iter().map(|(_, r)| record_key(r)).collect();
+    let existing_rows: Vec<release::Model> = release::Entity::find()
+        .filter(named_releases(keys.iter().map(String::as_str)))
+        .all(&run.txn)
+        .await?
+        .into_iter()
+        .filter(|row| records.iter().any(|(_, r)| r.language == row.language && r.slug == row.slug))
+        .collect();
+    let stored: HashMap<String, Record> =
+        export::releases(&run.txn, &existing_rows).await?.into_iter().map(|r| (r.key(), r)).collect();
+    let existing: HashMap<String, release::Model> = existing_rows.into_iter().map(|r| (release_key(&r), r)).collect();
+    let references = References {
+        topics: topic_ids(&run.txn, &unique(records.iter().flat_map(|(_, r)| r.topics.clone()))).await?,
+        commissions: commission_ids(&run.txn, &unique(records.iter().flat_map(|(_, r)| r.commissions.clone()))).await?,
+        organisations: organisation_ids(
+            &run.txn,
+            &unique(records.iter().flat_map(|(_, r)| r.organisations.iter().map(|o| o.organisation.clone()))),
+        )
+        .await?,
+        contacts: Contacts::load(&run.txn, &unique(records.iter().flat_map(|(_, r)| r.contacts.clone()))).await?,
+    };
+    let translation_keys = unique(records.iter().flat_map(|(_, r)| r.translations.clone()));
+    let stored_translations = release_ids(&run.txn, &translation_keys).await?;
+    let ids = records.iter().filter_map(|(_, r)| r.id);
+    let mut taken = taken_ids::<release::Entity>(&run.txn, release::Column::PublicId, ids.collect()).await?;
+
+    let mut prepared = Prepared {
+        written: Vec::new(),
+        created: Vec::new(),
+        outcomes: Vec::new(),
+        failures: Vec::new(),
+        new_rows: Vec::new(),
+        revisions: Vec::new(),
+        references,
+        chunk: Vec::new(),
+    };
+    for (index, record) in &records {
+        let refs = &prepared.references;
+        if let Some((field, message)) =
+            unresolved(record, &refs.topics, &refs.commissions, &refs.organisations, &refs.contacts, |key| {
+                run.in_file(Kind::Release, key) || stored_translations.contains_key(key)
+            })
+        {
+            prepared.failures.push((*index, field, message));
+            continue;
+        }
+        let key = record_key(record);
+        let row = release::ActiveModel {
+            language: Set(record.language.clone()),
+            slug: Set(record.slug.clone()),
+            title: Set(record.title.clone()),
+            summary: Set(record.summary.clone()),
+            body: Set(record.body.clone()),
+            dateline_city: Set(record.dateline_city.clone()),
+            dateline_country: Set(record.dateline_country.clone()),
+            status: Set(record.status),
+            published_at: Set(record.published_at),
+            ..Default::default()
+        };
+        let current = existing.get(&key);
+        // Translations are settled after every chunk (`translation_groups`).
+        let strip = |r: &ReleaseRecord| ReleaseRecord { id: None, translations: Vec::new(), ..r.clone() };
+        let same = matches!(stored.get(&key), Some(Record::Release(old)) if strip(old) == strip(record));
+        let stored_row = current.map(|c| (c.id, c.version));
+        let table = (crate::service::release::write::COLUMNS, "Release");
+        let public_id = fresh_id(record.id.filter(|id| !assigned.contains(id)), &taken);
+        let outcome = run.upsert(row, stored_row, same, public_id, table, &mut prepared.new_rows).await?;
+        if outcome != Outcome::Unchanged {
+            prepared.written.push((*index, outcome));
+        }
+        if outcome == Outcome::Created {
+            taken.insert(public_id);
+            prepared.created.push(public_id);
+            if let Some((release, snapshot)) = fresh_revision(run, record, public_id, &prepared.references.contacts) {
+                prepared.revisions.push((key.clone(), release, snapshot));
+            }
+        }
+        prepared.outcomes.push((key, outcome, record.translations.clone()));
+    }
+    drop(records);
+    prepared.chunk = chunk;
+    Ok(prepared)
+}
+
+/// Writes a prepared chunk: its new rows, the relations of its created and changed releases, and
+/// the revisions built from its records. Returns the keys of the releases given a revision.
+async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>, ApiError> {
+    let Prepared { chunk, written, new_rows, revisions, references, .. } = prepared;
+    bulk::insert_all(&run.txn, new_rows).await?;
+    let written: Vec<Written<'_>> = written
+        .iter()
+        .filter_map(|(index, outcome)| Some(Written { record: release_of(&chunk[*index])?, outcome: *outcome }))
+        .collect();
+    let ids = release_ids(&run.txn, &written.iter().map(|w| record_key(w.record)).collect::<Vec<_>>()).await?;
+    relations(run, &written, &ids, &references).await?;
+    let (keys, rows): (Vec<String>, Vec<_>) = revisions
+        .into_iter()
+        .filter_map(|(key, mut release, snapshot)| {
+            release.id = *ids.get(&key)?;
+            let row = crate::service::release::write::revision(&release, snapshot, &run.actor);
+            Some((key, row))
+        })
+        .unzip();
+    bulk::insert_all(&run.txn, rows).await?;
+    Ok(keys)
+}
+
+/// A release a chunk creates or changes.
+struct Written<'a> {
+    record: &'a ReleaseRecord,
+    outcome: Outcome,
+}
+
+/// The internal keys of the stored releases among `keys` (`language/slug`).
+async fn release_ids(txn: &impl ConnectionTrait, keys: &[String]) -> Result<HashMap<String, i32>, ApiError> {
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let wanted: HashSet<&str> = keys.iter().map(String::as_str).collect();
+    let rows: Vec<(i32, String, String)> = release::Entity::find()
+        .select_only()
+        .column(release::Column::Id)
+        .column(release::Column::Language)
+        .column(release::Column::Slug)
+        .filter(named_releases(wanted.iter().copied()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, language, slug)| (format!("{language}/{slug}"), id))
+        .filter(|(key, _)| wanted.contains(key.as_str()))
+        .collect())
+}
+
+/// The revision of a release the import creates, built from its record when the file puts it in
+/// no translation group: such a release is stored exactly as its record says, at version 1 with
+/// no group, and nothing later in the import changes it. (Reading 20,000 bodies back to snapshot
+/// them cost a tenth of a large import.) The other written releases are snapshotted from the
+/// database once translation groups are settled (`revisions`). Returns the release (its internal
+/// key still to be filled in) and its snapshot.
+fn fresh_revision(
+    run: &Run<'_>,
+    record: &ReleaseRecord,
+    public_id: Uuid,
+    contacts: &Contacts,
+) -> Option<(release::Model, serde_json::Value)> {
+    let key = record_key(record);
+    // The engines keep microseconds (PostgreSQL rounds the rest): such a time is read back.
+    let exact = record.published_at.is_none_or(|at| at.timestamp_subsec_nanos() % 1000 == 0);
+    if !record.translations.is_empty() || run.translated.contains(&key) || !exact {
+        return None;
+    }
+    let release = release::Model {
+        id: 0,
+        public_id,
+        language: record.language.clone(),
+        slug: record.slug.clone(),
+        translation_group: None,
+        title: record.title.clone(),
+        summary: record.summary.clone(),
+        body: record.body.clone(),
+        dateline_city: record.dateline_city.clone(),
+        dateline_country: record.dateline_country.clone(),
+        status: record.status,
+        published_at: record.published_at,
+        created_at: run.now,
+        updated_at: run.now,
+        version: 1,
+    };
+    let relations = (
+        record.topics.clone(),
+        record.commissions.clone(),
+        record.organisations.iter().map(|o| (o.organisation.clone(), o.role)).collect(),
+        record.contacts.iter().filter_map(|c| contacts.find(c).map(|c| c.public_id)).collect(),
+    );
+    let snapshot = crate::service::release::write::snapshot_of(&release, relations);
+    Some((release, snapshot))
+}
+
+/// Keeps a revision of each release the import created or changed (`keys`), as an editorial
+/// write does: a release's history holds the version the import wrote, which can be compared with
+/// later ones and restored.
+async fn revisions(run: &mut Run<'_>, mut keys: Vec<String>) -> Result<(), ApiError> {
+    keys.sort();
+    for part in keys.chunks(CHUNK) {
+        let wanted: HashSet<&str> = part.iter().map(String::as_str).collect();
+        let rows: Vec<release::Model> = release::Entity::find()
+            .filter(named_releases(part.iter().map(String::as_str)))
+            .all(&run.txn)
+            .await?
+            .into_iter()
+            .filter(|row| wanted.contains(release_key(row).as_str()))
+            .collect();
+        let mut snapshots = crate::service::release::write::snapshots(&run.txn, &rows).await?;
+        let revisions = rows
+            .iter()
+            .map(|row| {
+                let snapshot = snapshots.remove(&row.id).unwrap_or_default();
+                crate::service::release::write::revision(row, snapshot, &run.actor)
+            })
+            .collect();
+        bulk::insert_all(&run.txn, revisions).await?;
+    }
+    Ok(())
+}
+
+fn record_key(record: &ReleaseRecord) -> String {
+    format!("{}/{}", record.language, record.slug)
+}
+
+/// The first reference of `record` that names nothing, as (field, message).
+fn unresolved(
+    record: &ReleaseRecord,
+    topics: &HashMap<String, i32>,
+    commissions: &HashMap<String, i32>,
+    organisations: &HashMap<String, i32>,
+    contacts: &Contacts,
+    release_exists: impl Fn(&str) -> bool,
+) -> Option<(String, String)> {
+    let duplicate = |list: &[String]| {
+        let mut seen = HashSet::new();
+        list.iter().position(|item| !seen.insert(item))
+    };
+    for (name, list, known) in [("topics", &record.topics, topics), ("commissions", &record.commissions, commissions)] {
+        if let Some(index) = list.iter().position(|slug| !known.contains_key(slug)) {
+            return Some((format!("{name}[{index}]"), format!("no {} `{}`", &name[..name.len() - 1], list[index])));
+        }
+        if let Some(index) = duplicate(list) {
+            return Some((format!("{name}[{index}]"), format!("`{}` is listed twice", list[index])));
+        }
+    }
+    if let Some(index) = record.organisations.iter().position(|o| !organisations.contains_key(&o.organisation)) {
+        let slug = &record.organisations[index].organisation;
+        return Some((format!("organisations[{index}].organisation"), format!("no organisation `{slug}`")));
+    }
+    if let Some(index) = duplicate(&record.organisations.iter().map(|o| o.organisation.clone()).collect::<Vec<_>>()) {
+        return Some((format!("organisations[{index}]"), "an organisation is named twice".into()));
+    }
+    if let Some(index) = record.contacts.iter().position(|c| contacts.find(c).is_none()) {
+        return Some((
+            format!("contacts[{index}]"),
+            format!("no contact with key or email `{}`", record.contacts[index]),
+        ));
+    }
+    if let Some(index) = duplicate(&record.contacts) {
+        return Some((format!("contacts[{index}]"), format!("`{}` is listed twice", record.contacts[index])));
+    }
+    let own = record_key(record);
+    if let Some(index) = record.translations.iter().position(|key| *key == own || !release_exists(key)) {
+        let key = &record.translations[index];
+        let message =
+            if *key == own { "a release is not its own translation".to_owned() } else { format!("no release `{key}`") };
+        return Some((format!("translations[{index}]"), message));
+    }
+    None
+}
+
+/// Writes the relations of the created and changed releases of a chunk (a changed release's old
+/// ones are removed first; a created one has none).
+async fn relations(
+    run: &Run<'_>,
+    records: &[Written<'_>],
+    ids: &HashMap<String, i32>,
+    references: &References,
+) -> Result<(), ApiError> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let References { topics, commissions, organisations, contacts } = references;
+    let replaced: Vec<i32> = records
+        .iter()
+        .filter(|w| w.outcome == Outcome::Updated)
+        .filter_map(|w| ids.get(&record_key(w.record)).copied())
+        .collect();
+    if !replaced.is_empty() {
+        release_topic::Entity::delete_many()
+            .filter(release_topic::Column::ReleaseId.is_in(replaced.clone()))
+            .exec(&run.txn)
+            .await?;
+        release_commission::Entity::delete_many()
+            .filter(release_commission::Column::ReleaseId.is_in(replaced.clone()))
+            .exec(&run.txn)
+            .await?;
+        release_organisation::Entity::delete_many()
+            .filter(release_organisation::Column::ReleaseId.is_in(replaced.clone()))
+            .exec(&run.txn)
+            .await?;
+        release_contact::Entity::delete_many()
+            .filter(release_contact::Column::ReleaseId.is_in(replaced))
+            .exec(&run.txn)
+            .await?;
+    }
+    let (mut topic_rows, mut commission_rows, mut organisation_rows, mut contact_rows) =
+        (vec![], vec![], vec![], vec![]);
+    for Written { record, .. } in records {
+        let Some(release_id) = ids.get(&record_key(record)).copied() else { continue };
+        for slug in &record.topics {
+            let topic_id = topics.get(slug).copied().unwrap_or_default();
+            topic_rows.push(release_topic::ActiveModel { release_id: Set(release_id), topic_id: Set(topic_id) });
+        }
+        for slug in &record.commissions {
+            let commission_id = commissions.get(slug).copied().unwrap_or_default();
+            commission_rows.push(release_commission::ActiveModel {
+                release_id: Set(release_id),
+                commission_id: Set(commission_id),
+            });
+        }
+        for named in &record.organisations {
+            organisation_rows.push(release_organisation::ActiveModel {
+                release_id: Set(release_id),
+                organisation_id: Set(organisations.get(&named.organisation).copied().unwrap_or_default()),
+                role: Set(named.role),
+            });
+        }
+        for (position, reference) in record.contacts.iter().enumerate() {
+            let contact_id = contacts.find(reference).map_or(0, |c| c.id);
+            contact_rows.push(release_contact::ActiveModel {
+                release_id: Set(release_id),
+                contact_id: Set(contact_id),
+                position: Set(position as i32),
+            });
+        }
+    }
+    bulk::insert_all(&run.txn, topic_rows).await?;
+    bulk::insert_all(&run.txn, commission_rows).await?;
+    bulk::insert_all(&run.txn, organisation_rows).await?;
+    bulk::insert_all(&run.txn, contact_rows).await
+}
+
+/// A release's key, translation group and version.
+type ReleaseState = (i32, Option<Uuid>, i32);
+
+/// Makes each group of releases the file says are translations of each other share one
+/// translation group, and counts each release's outcome. Returns the keys of the releases written
+/// (created, changed, or moved to another group).
+async fn translation_groups(
+    run: &mut Run<'_>,
+    translations: HashMap<String, Vec<String>>,
+    mut outcomes: HashMap<String, Outcome>,
+) -> Result<Vec<String>, ApiError> {
+    // Stored releases outside the file whose group the file changes: written too.
+    let mut written = Vec::new();
+    // Union-find over release keys.
+    let mut parent: HashMap<String, String> = HashMap::new();
+    fn root(parent: &mut HashMap<String, String>, key: &str) -> String {
+        let mut at = key.to_owned();
+        while let Some(next) = parent.get(&at).filter(|next| **next != at).cloned() {
+            at = next;
+        }
+        at
+    }
+    for (key, others) in &translations {
+        // A release created by this import with no translations has no group to leave.
+        if others.is_empty() && outcomes.get(key) == Some(&Outcome::Created) {
+            continue;
+        }
+        parent.entry(key.clone()).or_insert_with(|| key.clone());
+        for other in others {
+            parent.entry(other.clone()).or_insert_with(|| other.clone());
+            let (a, b) = (root(&mut parent, key), root(&mut parent, other));
+            if a != b {
+                let (low, high) = if a < b { (a, b) } else { (b, a) };
+                parent.insert(high, low);
+            }
+        }
+    }
+    let mut groups: HashMap<String, Vec<String>> = HashMap::new();
+    let keys: Vec<String> = parent.keys().cloned().collect();
+    for key in keys {
+        let group = root(&mut parent, &key);
+        groups.entry(group).or_default().push(key);
+    }
+    // Current state of every release involved.
+    let all: Vec<String> = groups.values().flatten().cloned().collect();
+    let mut current: HashMap<String, ReleaseState> = HashMap::new();
+    for part in all.chunks(CHUNK) {
+        let rows: Vec<(i32, String, String, Option<Uuid>, i32)> = release::Entity::find()
+            .select_only()
+            .column(release::Column::Id)
+            .column(release::Column::Language)
+            .column(release::Column::Slug)
+            .column(release::Column::TranslationGroup)
+            .column(release::Column::Version)
+            .filter(named_releases(part.iter().map(String::as_str)))
+            .into_tuple()
+            .all(&run.txn)
+            .await?;
+        for (id, language, slug, group, version) in rows {
+            current.insert(format!("{language}/{slug}"), (id, group, version));
+        }
+    }
+    let mut group_sizes: HashMap<Uuid, u64> = HashMap::new();
+    let known_groups: Vec<Uuid> =
+        current.values().filter_map(|(_, group, _)| *group).collect::<HashSet<_>>().into_iter().collect();
+    for part in known_groups.chunks(CHUNK) {
+        let rows: Vec<Option<Uuid>> = release::Entity::find()
+            .select_only()
+            .column(release::Column::TranslationGroup)
+            .filter(release::Column::TranslationGroup.is_in(part.iter().copied()))
+            .into_tuple()
+            .all(&run.txn)
+            .await?;
+        for group in rows.into_iter().flatten() {
+            *group_sizes.entry(group).or_default() += 1;
+        }
+    }
+    for members in groups.values() {
+        let states: Vec<(String, ReleaseState)> =
+            members.iter().filter_map(|key| current.get(key).map(|state| (key.clone(), *state))).collect();
+        let first = states.first().and_then(|(_, (_, group, _))| *group);
+        let intact = first.is_some_and(|group| {
+            states.iter().all(|(_, (_, g, _))| *g == Some(group))
+                && group_sizes.get(&group) == Some(&(states.len() as u64))
+        });
+        let single = states.len() == 1;
+        if intact || (single && states[0].1.1.is_none_or(|g| group_sizes.get(&g) == Some(&1))) {
+            continue;
+        }
+        let group = if single { None } else { Some(Uuid::now_v7()) };
+        for (key, (id, _, version)) in &states {
+            let outcome = outcomes.get(key).copied();
+            let mut row = release::ActiveModel { translation_group: Set(group), ..Default::default() };
+            if outcome == Some(Outcome::Unchanged) || outcome.is_none() {
+                row.version = Set(version + 1);
+                row.updated_at = Set(run.now);
+                match outcome {
+                    Some(_) => outcomes.insert(key.clone(), Outcome::Updated),
+                    None => {
+                        written.push(key.clone());
+                        None
+                    }
+                };
+            }
+            release::Entity::update_many().set(row).filter(release::Column::Id.eq(*id)).exec(&run.txn).await?;
+        }
+    }
+    for (key, outcome) in outcomes {
+        run.count(Kind::Release, outcome);
+        if outcome != Outcome::Unchanged {
+            written.push(key);
+        }
+    }
+    Ok(written)
+}
