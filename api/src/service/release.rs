@@ -2,6 +2,7 @@
 //! the workflow and revisions in their own modules.
 
 pub mod revision;
+pub mod snapshot;
 pub mod workflow;
 pub mod write;
 

@@ -17,7 +17,10 @@ use crate::{
         plan::{Spool, Spooled},
         record::{Kind, Record, ReleaseRecord},
     },
-    service::bulk,
+    service::{
+        bulk,
+        release::snapshot::{Snapshot, insert_first_revisions},
+    },
 };
 
 /// The releases `keys` (`language/slug`) name, as a condition the (language, slug) index serves.
@@ -50,8 +53,9 @@ struct Prepared {
     /// Records that cannot be written: (index in `chunk`, field, message).
     failures: Vec<(usize, String, String)>,
     new_rows: Vec<release::ActiveModel>,
-    /// Revisions built from the records (`fresh_revision`), each waiting for its release's key.
-    revisions: Vec<(String, release::Model, serde_json::Value)>,
+    /// Snapshots (as JSON text) of the releases given their revision from the record
+    /// (`fresh_snapshot`), by key.
+    snapshots: Vec<(String, String)>,
     references: References,
 }
 
@@ -154,7 +158,7 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
         outcomes: Vec::new(),
         failures: Vec::new(),
         new_rows: Vec::new(),
-        revisions: Vec::new(),
+        snapshots: Vec::new(),
         references,
         chunk: Vec::new(),
     };
@@ -195,8 +199,8 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
         if outcome == Outcome::Created {
             taken.insert(public_id);
             prepared.created.push(public_id);
-            if let Some((release, snapshot)) = fresh_revision(run, record, public_id, &prepared.references.contacts) {
-                prepared.revisions.push((key.clone(), release, snapshot));
+            if let Some(snapshot) = fresh_snapshot(run, record, public_id, &prepared.references.contacts)? {
+                prepared.snapshots.push((key.clone(), snapshot));
             }
         }
         prepared.outcomes.push((key, outcome, record.translations.clone()));
@@ -209,7 +213,7 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
 /// Writes a prepared chunk: its new rows, the relations of its created and changed releases, and
 /// the revisions built from its records. Returns the keys of the releases given a revision.
 async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>, ApiError> {
-    let Prepared { chunk, written, new_rows, revisions, references, .. } = prepared;
+    let Prepared { chunk, written, new_rows, snapshots, references, .. } = prepared;
     bulk::insert_all(&run.txn, new_rows).await?;
     let written: Vec<Written<'_>> = written
         .iter()
@@ -217,15 +221,14 @@ async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>
         .collect();
     let ids = release_ids(&run.txn, &written.iter().map(|w| record_key(w.record)).collect::<Vec<_>>()).await?;
     relations(run, &written, &ids, &references).await?;
-    let (keys, rows): (Vec<String>, Vec<_>) = revisions
+    let (keys, revisions): (Vec<String>, Vec<(i32, String)>) = snapshots
         .into_iter()
-        .filter_map(|(key, mut release, snapshot)| {
-            release.id = *ids.get(&key)?;
-            let row = crate::service::release::write::revision(&release, snapshot, &run.actor);
-            Some((key, row))
+        .filter_map(|(key, snapshot)| {
+            let id = *ids.get(&key)?;
+            Some((key, (id, snapshot)))
         })
         .unzip();
-    bulk::insert_all(&run.txn, rows).await?;
+    insert_first_revisions(&run.txn, revisions, &run.actor, run.now).await?;
     Ok(keys)
 }
 
@@ -257,23 +260,22 @@ async fn release_ids(txn: &impl ConnectionTrait, keys: &[String]) -> Result<Hash
         .collect())
 }
 
-/// The revision of a release the import creates, built from its record when the file puts it in
-/// no translation group: such a release is stored exactly as its record says, at version 1 with
-/// no group, and nothing later in the import changes it. (Reading 20,000 bodies back to snapshot
-/// them cost a tenth of a large import.) The other written releases are snapshotted from the
-/// database once translation groups are settled (`revisions`). Returns the release (its internal
-/// key still to be filled in) and its snapshot.
-fn fresh_revision(
+/// The snapshot (JSON text) of the first revision of a release the import creates, built from
+/// its record when the file puts it in no translation group: such a release is stored exactly as
+/// its record says, at version 1 with no group, and nothing later in the import changes it.
+/// (Reading 20,000 bodies back to snapshot them cost a tenth of a large import.) The other
+/// written releases are snapshotted from the database once translation groups are settled
+/// (`revisions`).
+fn fresh_snapshot(
     run: &Run<'_>,
     record: &ReleaseRecord,
     public_id: Uuid,
     contacts: &Contacts,
-) -> Option<(release::Model, serde_json::Value)> {
-    let key = record_key(record);
+) -> Result<Option<String>, ApiError> {
     // The engines keep microseconds (PostgreSQL rounds the rest): such a time is read back.
     let exact = record.published_at.is_none_or(|at| at.timestamp_subsec_nanos() % 1000 == 0);
-    if !record.translations.is_empty() || run.translated.contains(&key) || !exact {
-        return None;
+    if !record.translations.is_empty() || run.translated.contains(&record_key(record)) || !exact {
+        return Ok(None);
     }
     let release = release::Model {
         id: 0,
@@ -298,8 +300,7 @@ fn fresh_revision(
         record.organisations.iter().map(|o| (o.organisation.clone(), o.role)).collect(),
         record.contacts.iter().filter_map(|c| contacts.find(c).map(|c| c.public_id)).collect(),
     );
-    let snapshot = crate::service::release::write::snapshot_of(&release, relations);
-    Some((release, snapshot))
+    Snapshot::new(&release, relations).to_text().map(Some)
 }
 
 /// Keeps a revision of each release the import created or changed (`keys`), as an editorial

@@ -12,9 +12,10 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, JoinType,
     QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 use uuid::Uuid;
 
+use super::snapshot::{Snapshot, SnapshotRelations};
 use crate::{
     error::{ApiError, FieldErrors},
     service::{
@@ -72,9 +73,6 @@ pub(super) async fn snapshot(txn: &DatabaseTransaction, release: &release::Model
     let mut one = snapshots(txn, std::slice::from_ref(release)).await?;
     Ok(one.remove(&release.id).unwrap_or_default())
 }
-
-/// A release's topics, commissions, organisations (with role) and contacts, as snapshots name them.
-pub(crate) type SnapshotRelations = (Vec<String>, Vec<String>, Vec<(String, release_organisation::Role)>, Vec<Uuid>);
 
 /// The snapshots of `releases`, by internal key: four statements whatever their number.
 pub(crate) async fn snapshots(
@@ -136,38 +134,12 @@ pub(crate) async fn snapshots(
     for (id, public_id) in contacts {
         relations.entry(id).or_default().3.push(public_id);
     }
-    Ok(releases
+    releases
         .iter()
-        .map(|release| (release.id, snapshot_of(release, relations.remove(&release.id).unwrap_or_default())))
-        .collect())
-}
-
-/// The snapshot of `release` with its `relations` (contacts in the release's order).
-pub(crate) fn snapshot_of(release: &release::Model, relations: SnapshotRelations) -> Value {
-    let (mut topics, mut commissions, mut organisations, contacts) = relations;
-    topics.sort();
-    commissions.sort();
-    organisations.sort_by(|a, b| a.0.cmp(&b.0));
-    let organisations: Vec<Value> =
-        organisations.into_iter().map(|(slug, role)| json!({ "organisation": slug, "role": role })).collect();
-    json!({
-        "id": release.public_id,
-        "language": release.language,
-        "slug": release.slug,
-        "title": release.title,
-        "summary": release.summary,
-        "body": release.body,
-        "datelineCity": release.dateline_city,
-        "datelineCountry": release.dateline_country,
-        "translationGroup": release.translation_group,
-        "status": release.status,
-        "publishedAt": release.published_at,
-        "topics": topics,
-        "commissions": commissions,
-        "organisations": organisations,
-        "contacts": contacts,
-        "version": release.version,
-    })
+        .map(|release| {
+            Ok((release.id, Snapshot::new(release, relations.remove(&release.id).unwrap_or_default()).to_value()?))
+        })
+        .collect()
 }
 
 /// The revision that records `release` as it stands, written by `actor`.
