@@ -6,10 +6,12 @@
 # and the import's peak memory (max RSS) beside the file's size.
 #
 #   bash bench/import.sh         # from the repository root; ROUNDS=3 RELEASES=20000
+#   ENGINES=sqlite ROUNDS=7 bash bench/import.sh   # one engine, more rounds
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 ROUNDS="${ROUNDS:-3}"
 RELEASES="${RELEASES:-20000}"
+ENGINES="${ENGINES:-sqlite postgres}"
 PG_SERVER="${PG_SERVER:-postgres://postgres@127.0.0.1:5432}"
 PG_URL="$PG_SERVER/newsroom_import?sslmode=disable"
 STATE="$ROOT/bench/results"
@@ -42,7 +44,7 @@ url() { [[ $1 == sqlite ]] && echo "sqlite://$TARGET?mode=rwc" || echo "$PG_URL"
 echo "round,engine,target,records_per_s,seconds,max_rss_mb" >"$OUT/results.csv"
 rate_of() { echo "$1" | sed "s/.* $2=\([^ ]*\).*/\1/"; }
 for round in $(seq "$ROUNDS"); do
-  for engine in sqlite postgres; do
+  for engine in $ENGINES; do
     fresh "$engine"
     /usr/bin/time -v "$BIN" import "$FILE" --json --database-url "$(url "$engine")" >"$OUT/report.$engine.$round.json" 2>"$OUT/time.$engine.$round.txt"
     seconds=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i]; print s}' "$OUT/time.$engine.$round.txt")
@@ -62,7 +64,7 @@ import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 print("\n| engine | newsroom import records/s [min–max] | raw INSERTs records/s (ratio) | raw INSERTs + parsing records/s (ratio) | import wall s | peak RSS MB |")
 print("|---|---|---|---|---|---|")
-for engine in ("sqlite", "postgres"):
+for engine in dict.fromkeys(r["engine"] for r in rows):
     mine = [r for r in rows if r["engine"] == engine and r["target"] == "newsroom"]
     raw = statistics.median(float(r["records_per_s"]) for r in rows if r["engine"] == engine and r["target"] == "raw")
     parse = statistics.median(float(r["records_per_s"]) for r in rows if r["engine"] == engine and r["target"] == "raw+parse")
@@ -70,5 +72,10 @@ for engine in ("sqlite", "postgres"):
     lo, hi = min(float(r["records_per_s"]) for r in mine), max(float(r["records_per_s"]) for r in mine)
     print(f"| {engine} | {rate:,.0f} [{lo:,.0f}–{hi:,.0f}] | {raw:,.0f} ({rate / raw:.2f}) | {parse:,.0f} ({rate / parse:.2f}) "
           f"| {statistics.median(float(r['seconds']) for r in mine):.1f} | {statistics.median(float(r['max_rss_mb']) for r in mine):.0f} |")
+    ratios = []
+    for n in sorted({r["round"] for r in mine}):
+        one = {r["target"]: float(r["records_per_s"]) for r in rows if r["engine"] == engine and r["round"] == n}
+        ratios.append(f"{one['newsroom'] / one['raw']:.2f}")
+    print(f"  {engine}: ratio to the raw INSERTs, round by round: {', '.join(ratios)}")
 PY
 echo "raw: $OUT"
