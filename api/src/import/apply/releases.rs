@@ -80,9 +80,9 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
     // Each written release's translations, for the last step; and what happened to it.
     let mut translations: HashMap<String, Vec<String>> = HashMap::new();
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
-    // Releases whose revision is written (`fresh_revision`).
+    // Releases whose first revision is written from their record (`fresh_snapshot`).
     let mut revised: HashSet<String> = HashSet::new();
-    // Public ids given so far: a record brings an id another record of the file already has.
+    // Public ids given to new releases of earlier chunks: a record that brings one gets a fresh id.
     let mut assigned: HashSet<Uuid> = HashSet::new();
     let mut chunks = chunks(spool)?;
     let mut pending: Option<Prepared> = None;
