@@ -163,12 +163,9 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
         chunk: Vec::new(),
     };
     for (index, record) in &records {
-        let refs = &prepared.references;
-        if let Some((field, message)) =
-            unresolved(record, &refs.topics, &refs.commissions, &refs.organisations, &refs.contacts, |key| {
-                run.in_file(Kind::Release, key) || stored_translations.contains_key(key)
-            })
-        {
+        if let Some((field, message)) = unresolved(record, &prepared.references, |key| {
+            run.in_file(Kind::Release, key) || stored_translations.contains_key(key)
+        }) {
             prepared.failures.push((*index, field, message));
             continue;
         }
@@ -337,12 +334,10 @@ fn record_key(record: &ReleaseRecord) -> String {
 /// The first reference of `record` that names nothing, as (field, message).
 fn unresolved(
     record: &ReleaseRecord,
-    topics: &HashMap<String, i32>,
-    commissions: &HashMap<String, i32>,
-    organisations: &HashMap<String, i32>,
-    contacts: &Contacts,
+    references: &References,
     release_exists: impl Fn(&str) -> bool,
 ) -> Option<(String, String)> {
+    let References { topics, commissions, organisations, contacts } = references;
     let duplicate = |list: &[String]| {
         let mut seen = HashSet::new();
         list.iter().position(|item| !seen.insert(item))
