@@ -494,11 +494,11 @@ fn slugify(text: &str) -> String {
     lowered.split('-').filter(|part| !part.is_empty()).collect::<Vec<_>>().join("-")
 }
 
-/// The US Department of Justice releases in ../shared/data, mapped to newsroom's format as the
+/// The US Department of Justice releases in tests/data, mapped to newsroom's format as the
 /// README documents: the URL's last segment is the slug, `date` is `published_at`, the HTML body is
 /// kept as the (Markdown) body, topics become topics and components organisations (mentioned).
 fn doj_records() -> (String, usize) {
-    let path = format!("{}/../shared/data/doj_press_releases_sample.ndjson", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/data/doj_press_releases_sample.ndjson", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
     let rows: Vec<Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();
     let mut topics = std::collections::BTreeMap::new();
@@ -553,7 +553,7 @@ async fn real_published_releases_import_whole(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{}", serde_json::to_string_pretty(&report["failures"]).unwrap());
     assert_eq!(counts(&report, "release").0, releases as u64);
     // Text arrives unmangled: a title and a body checked against the source file.
-    let path = format!("{}/../shared/data/doj_press_releases_sample.ndjson", env!("CARGO_MANIFEST_DIR"));
+    let path = format!("{}/tests/data/doj_press_releases_sample.ndjson", env!("CARGO_MANIFEST_DIR"));
     let first: Value = serde_json::from_str(std::fs::read_to_string(path).unwrap().lines().next().unwrap()).unwrap();
     let slug = first["url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
     let data = app
