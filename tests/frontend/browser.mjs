@@ -118,7 +118,12 @@ async function graphiql() {
   });
 
   let ok = true;
-  ok &&= await step(`GraphiQL page ${GRAPHIQL_URL} loads`, async () => {
+  // Each step needs the one before: after a failure the rest are printed as skipped.
+  const then = async (name, fn) => {
+    if (!ok) console.log(`skip ${name} (an earlier step failed)`);
+    else ok = await step(name, fn);
+  };
+  await then(`GraphiQL page ${GRAPHIQL_URL} loads`, async () => {
     const res = await page.goto(GRAPHIQL_URL, { waitUntil: 'load' });
     if (!res || res.status() !== 200) throw new Error(`HTTP ${res?.status()}`);
     const csp = res.headers()['content-security-policy'];
@@ -130,7 +135,7 @@ async function graphiql() {
     return `CSP: ${csp}`;
   });
 
-  ok &&= await step('GraphiQL docs explorer lists the type Release', async () => {
+  await then('GraphiQL docs explorer lists the type Release', async () => {
     await page.getByRole('button', { name: /Show Documentation Explorer/i }).click();
     const explorer = page.locator('.graphiql-doc-explorer');
     await explorer.waitFor();
@@ -149,7 +154,7 @@ async function graphiql() {
     await explorer.locator('.graphiql-doc-explorer-title').filter({ hasText: /^Release$/ }).waitFor();
   });
 
-  ok &&= await step(`GraphiQL runs a query and shows "${DEMO_TITLE}"`, async () => {
+  await then(`GraphiQL runs a query and shows "${DEMO_TITLE}"`, async () => {
     const query = `{ releases(first: 10, filter: { titleContains: "${DEMO_TITLE}" }) { edges { node { title language slug } } } }`;
     await page.evaluate((q) => {
       document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q);
