@@ -4,7 +4,8 @@
 //
 // a. GraphiQL (`$NEWSROOM_URL/graphiql`, or `$GRAPHIQL_URL` to try the page served by something
 //    else): no request to another origin, no console error, no CSP violation; the docs explorer
-//    lists the type Release; a query run from the editor shows a demo release in the result pane.
+//    lists the type Release; a query run from the editor, with $NEWSROOM_TOKEN pasted into the
+//    headers editor, shows a demo release and the token's viewer in the result pane.
 // b. CORS: a page on http://127.0.0.1:$CORS_PAGE_PORT (default 8766; the origin the server
 //    allows through NEWSROOM_CORS_ORIGINS) POSTs GraphQL anonymously and with the bearer token
 //    and GETs a feed; the same page on http://127.0.0.1:$CORS_OTHER_PORT (default 8767), an
@@ -154,11 +155,21 @@ async function graphiql() {
     await explorer.locator('.graphiql-doc-explorer-title').filter({ hasText: /^Release$/ }).waitFor();
   });
 
-  await then(`GraphiQL runs a query and shows "${DEMO_TITLE}"`, async () => {
-    const query = `{ releases(first: 10, filter: { titleContains: "${DEMO_TITLE}" }) { edges { node { title language slug } } } }`;
-    await page.evaluate((q) => {
-      document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q);
-    }, query);
+  await then(`GraphiQL runs a query${TOKEN ? ' with the token in its headers editor' : ''} and shows "${DEMO_TITLE}"`, async () => {
+    const query = `{ viewer { subject roles } releases(first: 10, filter: { titleContains: "${DEMO_TITLE}" }) { edges { node { title language slug } } } }`;
+    // The token goes in through the headers editor, as a person would paste it.
+    const headers = TOKEN ? JSON.stringify({ Authorization: `Bearer ${TOKEN}` }) : '';
+    await page.getByRole('button', { name: /^Headers$/ }).click();
+    await page.evaluate(
+      ({ q, h }) => {
+        document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q);
+        // Variables and headers editors are both there; the one not shown has class `hidden`.
+        const visible = [...document.querySelectorAll('.graphiql-editor-tool .graphiql-editor:not(.hidden) .CodeMirror')];
+        if (visible.length !== 1) throw new Error(`${visible.length} visible editor tools`);
+        visible[0].CodeMirror.setValue(h);
+      },
+      { q: query, h: headers },
+    );
     await page.getByRole('button', { name: /Execute query/i }).click();
     const result = await page.waitForFunction(
       (needle) => {
@@ -171,8 +182,12 @@ async function graphiql() {
     );
     const text = await result.jsonValue();
     if (!text.includes(DEMO_TITLE)) throw new Error(`result pane: ${text.replace(/\s+/g, ' ').slice(0, 300)}`);
-    const title = JSON.parse(text).data.releases.edges[0].node.title;
-    return title;
+    const body = JSON.parse(text);
+    const title = body.data.releases.edges[0].node.title;
+    if (!TOKEN) return title;
+    if (body.extensions?.authentication) throw new Error(`token from the headers editor refused: ${JSON.stringify(body.extensions.authentication)}`);
+    if (!body.data.viewer) throw new Error('token from the headers editor not sent: viewer is null');
+    return `${title} (as ${body.data.viewer.subject})`;
   });
 
   // Let late requests (e.g. a re-fetched schema) show up before judging the page.
