@@ -50,6 +50,14 @@ pub struct Limits {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "NEWSROOM_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
     pub max_body_bytes: usize,
+    /// Most operations one batched GraphQL request (a JSON array) may carry.
+    #[arg(long, env = "NEWSROOM_MAX_BATCH_OPERATIONS", default_value_t = 10)]
+    pub max_batch_operations: usize,
+    /// Highest summed complexity of the operations of one batched request: a batch costs what its
+    /// operations cost together, so it cannot buy more than one request's worth of work by
+    /// splitting it up.
+    #[arg(long, env = "NEWSROOM_MAX_BATCH_COMPLEXITY", default_value_t = 20_000)]
+    pub max_batch_complexity: usize,
 }
 
 impl Default for Limits {
@@ -60,6 +68,8 @@ impl Default for Limits {
             max_page_size: 100,
             default_page_size: 20,
             max_body_bytes: 256 * 1024,
+            max_batch_operations: 10,
+            max_batch_complexity: 20_000,
         }
     }
 }
@@ -148,6 +158,38 @@ impl Default for FeedSettings {
     }
 }
 
+/// What every HTTP response shares: which other origins browsers may call from, and how long a
+/// client may take to send its request.
+#[derive(Args, Clone, Debug)]
+pub struct HttpSettings {
+    /// Origins whose pages may call the API from a browser (CORS): `*` for any, or
+    /// comma-separated origins such as `https://www.example.org`; empty for none. Any origin is
+    /// the default because newsroom has no cookies: a page on another origin can only send a
+    /// token its own code holds, so it reaches nothing more than its visitors could anyway.
+    #[arg(long, env = "NEWSROOM_CORS_ORIGINS", value_delimiter = ',', default_value = "*")]
+    pub cors_origins: Vec<String>,
+    /// How long browsers may cache a CORS preflight answer, in seconds (Chromium caps it at 7200).
+    #[arg(long = "cors-max-age", env = "NEWSROOM_CORS_MAX_AGE", default_value_t = 7200)]
+    pub cors_max_age_secs: usize,
+    /// Seconds a client has to send a request's headers, and a GraphQL request's body, before it
+    /// is answered 408: a slow client cannot hold a worker.
+    #[arg(long = "client-timeout", env = "NEWSROOM_CLIENT_TIMEOUT", default_value_t = 10)]
+    pub client_timeout_secs: u64,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        Self { cors_origins: vec!["*".into()], cors_max_age_secs: 7200, client_timeout_secs: 10 }
+    }
+}
+
+impl HttpSettings {
+    /// `client_timeout_secs` as a duration.
+    pub fn client_timeout(&self) -> Duration {
+        Duration::from_secs(self.client_timeout_secs)
+    }
+}
+
 /// Everything `Application::build` needs.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
@@ -171,6 +213,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     #[command(flatten)]
     pub feeds: FeedSettings,
+    #[command(flatten)]
+    pub http: HttpSettings,
 }
 
 impl Settings {
@@ -185,6 +229,7 @@ impl Settings {
             limits: Limits::default(),
             auth: AuthSettings::default(),
             feeds: FeedSettings::default(),
+            http: HttpSettings::default(),
         }
     }
 

@@ -30,6 +30,21 @@ pub enum ApiError {
     /// The request body is larger than the configured limit.
     #[error("request body exceeds the limit of {limit} bytes")]
     PayloadTooLarge { limit: usize },
+    /// A batch carries more operations than the configured limit.
+    #[error("a batch may carry at most {max} operations, got {got}")]
+    BatchTooLarge { max: usize, got: usize },
+    /// A batch's operations together are more complex than the configured limit.
+    #[error("the operations of a batch may have a summed complexity of at most {max}, got {got}")]
+    BatchTooComplex { max: usize, got: usize },
+    /// The client took longer than the configured time to send its request.
+    #[error("the request was not received within {secs} seconds")]
+    RequestTimeout { secs: u64 },
+    /// A body without a content type, or one the route does not read.
+    #[error("the request's content type must be `application/json` (or `application/graphql`), in UTF-8")]
+    UnsupportedMediaType,
+    /// The client accepts none of the media types the route answers in.
+    #[error("the response can be `application/graphql-response+json` or `application/json`; `Accept` allows neither")]
+    NotAcceptable,
     /// The request body is not a GraphQL request.
     #[error("malformed request: {0}")]
     BadRequest(String),
@@ -51,6 +66,9 @@ pub enum ApiError {
     /// The database failed; the cause is logged, never sent (it can hold SQL text).
     #[error("internal server error")]
     Database(#[source] Arc<DbErr>),
+    /// Something else of ours failed; the cause is logged where it happened.
+    #[error("internal server error")]
+    Internal,
 }
 
 impl ApiError {
@@ -63,13 +81,18 @@ impl ApiError {
             Self::QueryTooDeep { .. } => "QUERY_TOO_DEEP",
             Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
             Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
+            Self::BatchTooLarge { .. } => "BATCH_TOO_LARGE",
+            Self::BatchTooComplex { .. } => "BATCH_TOO_COMPLEX",
+            Self::RequestTimeout { .. } => "REQUEST_TIMEOUT",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::NotAcceptable => "NOT_ACCEPTABLE",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Invalid(_) => "BAD_USER_INPUT",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
             Self::Unauthenticated { .. } => "UNAUTHENTICATED",
             Self::Forbidden { .. } => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
-            Self::Database(_) => "INTERNAL_SERVER_ERROR",
+            Self::Database(_) | Self::Internal => "INTERNAL_SERVER_ERROR",
         }
     }
 
@@ -174,14 +197,19 @@ impl ResponseError for ApiError {
             | Self::PageSizeExceeded { .. }
             | Self::QueryTooDeep { .. }
             | Self::QueryTooComplex { .. }
+            | Self::BatchTooLarge { .. }
+            | Self::BatchTooComplex { .. }
             | Self::BadRequest(_)
             | Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MutationOverGet => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Database(_) | Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -225,6 +253,11 @@ mod tests {
             ApiError::QueryTooDeep { max: 10 },
             ApiError::QueryTooComplex { max: 1 },
             ApiError::PayloadTooLarge { limit: 1 },
+            ApiError::BatchTooLarge { max: 1, got: 2 },
+            ApiError::BatchTooComplex { max: 1, got: 2 },
+            ApiError::RequestTimeout { secs: 1 },
+            ApiError::UnsupportedMediaType,
+            ApiError::NotAcceptable,
             ApiError::BadRequest("x".into()),
             ApiError::Invalid(Vec::new()),
             ApiError::MutationOverGet,
@@ -232,9 +265,11 @@ mod tests {
             ApiError::Forbidden { roles: "reader".into(), operation: crate::auth::policy::Operation::Create },
             ApiError::Conflict("x".into()),
             ApiError::from(DbErr::Custom("x".into())),
+            ApiError::Internal,
         ];
         let codes: std::collections::HashSet<_> = variants.iter().map(ApiError::code).collect();
-        // BAD_USER_INPUT is shared by one field and several.
-        assert_eq!(codes.len(), variants.len() - 1);
+        // BAD_USER_INPUT is shared by one field and several, INTERNAL_SERVER_ERROR by the
+        // database's failures and ours.
+        assert_eq!(codes.len(), variants.len() - 2);
     }
 }

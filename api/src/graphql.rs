@@ -40,16 +40,16 @@ pub struct Query(
 /// The schema newsroom serves.
 pub type AppSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
 
-fn builder() -> SchemaBuilder<Query, mutation::Mutation, EmptySubscription> {
+pub(crate) fn builder() -> SchemaBuilder<Query, mutation::Mutation, EmptySubscription> {
     Schema::build(Query::default(), mutation::Mutation::default(), EmptySubscription)
 }
 
 /// The schema with its data (the database, the limits, the reference cache, on unless
-/// `reference_cache` is false) and its depth and complexity limits. Each request brings its own
-/// loader (see `request_loader`).
+/// `reference_cache` is false) and its complexity limit. The depth limit is the route's to apply
+/// (`guard::refuse_too_deep`), since async-graphql's would count introspection too. Each request
+/// brings its own loader (see `request_loader`).
 pub fn build(db: DatabaseConnection, limits: &Limits, generation: Arc<Generation>, reference_cache: bool) -> AppSchema {
     builder()
-        .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         .data(db)
         .data(limits.clone())

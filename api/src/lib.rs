@@ -10,6 +10,7 @@ pub mod error;
 pub mod export;
 pub mod feeds;
 pub mod graphql;
+pub mod http;
 pub mod import;
 pub mod markdown;
 pub mod routes;

@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod feeds;
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 
@@ -12,7 +13,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
     config
         .route("/graphql", web::post().to(graphql::post))
         .route("/graphql", web::get().to(graphql::get))
-        .route("/graphiql", web::get().to(graphql::graphiql))
+        .route("/graphiql", web::get().to(graphiql::page))
+        .route("/graphiql/{file}", web::get().to(graphiql::asset))
         .route("/schema.graphql", web::get().to(graphql::schema))
         .route("/healthz", web::get().to(health::live))
         .route("/readyz", web::get().to(health::ready))

@@ -39,6 +39,8 @@ pub enum StartupError {
     Demo(#[source] crate::ApiError),
     #[error("cannot load the JWT keys: {0}")]
     Keys(#[source] crate::auth::token::KeyError),
+    #[error("cannot start: {0}")]
+    Cors(#[from] crate::http::BadOrigin),
     #[error("cannot listen on {bind}: {source}")]
     Bind { bind: String, source: std::io::Error },
 }
@@ -200,6 +202,7 @@ impl Application {
     /// Connects, migrates, loads the demo content if asked, and binds.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let verifier = Verifier::from_settings(&settings.auth).map_err(StartupError::Keys)?;
+        let origins = crate::http::Origins::parse(&settings.http.cors_origins)?;
         if !verifier.is_configured() {
             tracing::warn!("no JWT secret or public key is configured: the API is read-only and anonymous");
         }
@@ -221,12 +224,12 @@ impl Application {
             listener.local_addr().map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.port();
 
         let generation = Arc::new(crate::service::write::Generation::default());
-        let schema = web::Data::new(graphql::build(
-            db.clone(),
-            &settings.limits,
-            generation.clone(),
-            settings.database.reference_cache,
-        ));
+        let served = web::Data::new(routes::graphql::Served {
+            schema: graphql::build(db.clone(), &settings.limits, generation.clone(), settings.database.reference_cache),
+            batch_cost: graphql::guard::BatchCost::new(),
+            limits: settings.limits.clone(),
+            http: settings.http.clone(),
+        });
         let limits = web::Data::new(settings.limits.clone());
         let db_data = web::Data::new(db.clone());
         let verifier = web::Data::new(verifier);
@@ -234,6 +237,7 @@ impl Application {
         let feed_cache = web::Data::new(routes::feeds::cache(&settings.feeds, generation.clone()));
         let generation = web::Data::new(generation);
         let static_dir = settings.feeds.static_dir.clone();
+        let http_settings = settings.http.clone();
         if settings.feeds.public_url == crate::config::DEFAULT_PUBLIC_URL {
             tracing::warn!("NEWSROOM_PUBLIC_URL is not set: feed entries link to {}", settings.feeds.public_url);
         }
@@ -251,8 +255,10 @@ impl Application {
                     }
                 })
                 .wrap(Compress::default())
+                .wrap(crate::http::cors(&origins, &http_settings))
+                .wrap(crate::http::security_headers())
                 .wrap(TracingLogger::default())
-                .app_data(schema.clone())
+                .app_data(served.clone())
                 .app_data(limits.clone())
                 .app_data(db_data.clone())
                 .app_data(verifier.clone())
@@ -273,6 +279,7 @@ impl Application {
                 let _ = stream.set_nodelay(true);
             }
         })
+        .client_request_timeout(settings.http.client_timeout())
         .shutdown_timeout(settings.shutdown_timeout_secs);
         if settings.workers > 0 {
             server = server.workers(settings.workers);

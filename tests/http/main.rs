@@ -6,6 +6,7 @@
 #[macro_use]
 mod helpers;
 
+mod browsers;
 mod bulk;
 mod catalogue;
 mod concurrency;
@@ -16,6 +17,7 @@ mod history;
 mod http;
 mod mutations;
 mod n_plus_one;
+mod over_http;
 mod paging;
 mod permissions;
 mod quito;
