@@ -41,7 +41,52 @@ pub struct Query(
 pub type AppSchema = Schema<Query, mutation::Mutation, EmptySubscription>;
 
 pub(crate) fn builder() -> SchemaBuilder<Query, mutation::Mutation, EmptySubscription> {
+    use async_graphql::{
+        Json,
+        connection::{Edge, EmptyFields, PageInfo},
+    };
+    // Descriptions of types that no doc comment of ours reaches: the merged root, the library's
+    // scalars and paging types, and the connection and edge types its macros name per node.
+    type EdgeOf<Node> = Edge<page::OffsetCursor, Node, EmptyFields>;
     Schema::build(Query::default(), mutation::Mutation::default(), EmptySubscription)
+        .override_output_type_description::<Query>(
+            "Every read. Anonymous callers see published releases and public contacts only; a bearer\n\
+             token with the reader, editor or admin role sees everything. Fields that need a role\n\
+             name it.",
+        )
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            "An instant as an RFC 3339 string, e.g. `2026-03-01T12:00:00+00:00`. Inputs may carry any\n\
+             offset; outputs are in UTC.",
+        )
+        .override_output_type_description::<Json<serde_json::Value>>(
+            "Any JSON value (object, array, string, number, boolean or null), as is.",
+        )
+        .override_output_type_description::<PageInfo>(
+            "Where a page sits in its list: pass `endCursor` as `after` for the next page,\n\
+             `startCursor` as `before` for the previous one.",
+        )
+        .override_output_type_description::<release::ReleaseConnection>("A page of releases.")
+        .override_output_type_description::<EdgeOf<release::Release>>("One release in a page, with its cursor.")
+        .override_output_type_description::<revision::ReleaseRevisionConnection>(
+            "A page of a release's revisions, newest first.",
+        )
+        .override_output_type_description::<EdgeOf<revision::ReleaseRevision>>(
+            "One revision in a page, with its cursor.",
+        )
+        .override_output_type_description::<commission::CommissionConnection>("A page of commissions.")
+        .override_output_type_description::<EdgeOf<commission::Commission>>(
+            "One commission in a page, with its cursor.",
+        )
+        .override_output_type_description::<organisation::OrganisationConnection>("A page of organisations.")
+        .override_output_type_description::<EdgeOf<organisation::Organisation>>(
+            "One organisation in a page, with its cursor.",
+        )
+        .override_output_type_description::<contact::ContactConnection>("A page of media contacts.")
+        .override_output_type_description::<EdgeOf<contact::Contact>>("One contact in a page, with its cursor.")
+        .override_output_type_description::<topic::TopicConnection>("A page of topics.")
+        .override_output_type_description::<EdgeOf<topic::Topic>>("One topic in a page, with its cursor.")
+        .override_output_type_description::<audit::AuditEventConnection>("A page of audit events, newest first.")
+        .override_output_type_description::<EdgeOf<audit::AuditEvent>>("One audit event in a page, with its cursor.")
 }
 
 /// The schema with its data (the database, the limits, the reference cache, on unless

@@ -83,7 +83,7 @@ async fn a_changed_record_is_updated_and_the_rest_unchanged(app: TestApp) {
     let data = app.data("{ topic(slug: \"health\") { name version } }", json!({})).await;
     assert_eq!(data["topic"], json!({ "name": "Health and well-being", "version": 2 }));
     // The import is in the audit log, once.
-    let audit = "{ auditEvents(filter: { entityType: \"Import\" }) { totalCount nodes { actor operation } } }";
+    let audit = "{ auditEvents(filter: { entityType: IMPORT }) { totalCount nodes { actor operation } } }";
     let events = app.data_as(&token("admin"), audit, json!({})).await;
     assert_eq!(events["auditEvents"]["totalCount"], 1);
     assert_eq!(events["auditEvents"]["nodes"][0]["actor"], "importer@example.org");

@@ -63,6 +63,8 @@ impl From<commission::Model> for Commission {
 /// A page of commissions.
 pub type CommissionConnection = Connection<OffsetCursor, Commission, TotalCount>;
 
+/// An inter-institutional commission: a standing body of organisations with a mandate, e.g. a
+/// national commission against human trafficking. Visible to every caller.
 #[Object]
 impl Commission {
     /// Global id.
@@ -85,11 +87,11 @@ impl Commission {
     async fn country(&self) -> Option<&str> {
         self.0.country.as_deref()
     }
-    /// When it was created.
+    /// The day it was established; `null` if unknown.
     async fn established_on(&self) -> Option<Date> {
         self.0.established_on.map(Date)
     }
-    /// The instrument that created it, e.g. "Executive Decree".
+    /// The instrument that created it, e.g. "Executive Decree 1981"; `null` if unknown.
     async fn legal_basis(&self) -> Option<&str> {
         self.0.legal_basis.as_deref()
     }
@@ -114,7 +116,7 @@ impl Commission {
     async fn feeds(&self, ctx: &Context<'_>) -> GqlResult<super::feed::FeedLinks> {
         super::feed::links(ctx, &format!("/feeds/commissions/{}", self.0.slug), "")
     }
-    /// The organisation that heads it.
+    /// The organisation that heads it; `null` if none is named.
     async fn head_organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         if let Some(head) = &self.1 {
             return Ok(head.clone().map(Organisation));
@@ -136,12 +138,22 @@ impl Commission {
     async fn releases(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many releases from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: releases written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many releases from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the releases that match; every release the caller may see when left out.")]
         filter: Option<ReleaseFilter>,
-        order_by: Option<ReleaseOrder>,
+        #[graphql(desc = "The sort order; newest publication first when left out.")] order_by: Option<ReleaseOrder>,
     ) -> GqlResult<ReleaseConnection> {
         let filter = filter.unwrap_or_default().into_service().extend()?;
         let args = PageArgs { first, after, last, before };
@@ -153,17 +165,18 @@ impl Commission {
 /// seat also has its organisation).
 pub struct CommissionMember(pub commission_member::Model, pub organisation::Model);
 
+/// An organisation's seat on a commission: its role and its term.
 #[Object]
 impl CommissionMember {
     /// Its part on the commission.
     async fn role(&self) -> MemberRole {
         self.0.role.into()
     }
-    /// Member since.
+    /// First day of the term; `null` if unknown.
     async fn since(&self) -> Option<Date> {
         self.0.since.map(Date)
     }
-    /// Member until (none while it still sits).
+    /// Last day of the term; `null` while it still sits.
     async fn until(&self) -> Option<Date> {
         self.0.until.map(Date)
     }
@@ -171,7 +184,7 @@ impl CommissionMember {
     async fn organisation(&self) -> Organisation {
         Organisation(self.1.clone())
     }
-    /// The commission.
+    /// The commission the seat is on.
     async fn commission(&self, ctx: &Context<'_>) -> GqlResult<Commission> {
         let id = self.0.commission_id;
         let commission = super::loader(ctx)?.load(CommissionById(id)).await.extend()?;
@@ -185,7 +198,7 @@ impl CommissionMember {
 /// Narrows a commission list.
 #[derive(InputObject, Default)]
 pub struct CommissionFilter {
-    /// ISO 3166-1 alpha-2 country.
+    /// ISO 3166-1 alpha-2 country (any case), e.g. `EC`.
     country: Option<String>,
     /// Sitting or wound up.
     status: Option<CommissionStatus>,
@@ -213,7 +226,11 @@ pub struct CommissionQuery;
 #[Object]
 impl CommissionQuery {
     /// The commission with `slug`; `null` if there is none.
-    async fn commission(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Commission>> {
+    async fn commission(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The commission's URL slug.")] slug: String,
+    ) -> GqlResult<Option<Commission>> {
         let commission = service::commission::get_by_slug(super::db(ctx)?, &slug).await;
         Ok(found(commission).extend()?.map(Commission::from))
     }
@@ -224,12 +241,23 @@ impl CommissionQuery {
     async fn commissions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many commissions from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: commissions written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many commissions from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<CommissionFilter>,
-        order_by: Option<NameOrder>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the commissions that match; all of them when left out.")] filter: Option<
+            CommissionFilter,
+        >,
+        #[graphql(desc = "The sort order; by name, A to Z, when left out.")] order_by: Option<NameOrder>,
     ) -> GqlResult<CommissionConnection> {
         let order = NameOrder::or_default(order_by);
         let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);

@@ -32,6 +32,8 @@ impl From<contact::Model> for Contact {
 /// A page of contacts.
 pub type ContactConnection = Connection<OffsetCursor, Contact, TotalCount>;
 
+/// A media contact: a person (or desk) journalists can call about a release. Anonymous callers
+/// see public contacts only; readers, editors and admins see every contact.
 #[Object]
 impl Contact {
     /// Global id.
@@ -42,7 +44,7 @@ impl Contact {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// Job title.
+    /// Job title; `null` if unknown.
     async fn job_title(&self) -> Option<&str> {
         self.0.job_title.as_deref()
     }
@@ -50,7 +52,7 @@ impl Contact {
     async fn office(&self) -> Option<&str> {
         self.0.office.as_deref()
     }
-    /// E-mail address.
+    /// E-mail address; `null` if none.
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
@@ -58,7 +60,7 @@ impl Contact {
     async fn phones(&self) -> &[String] {
         &self.0.phones.0
     }
-    /// ISO 3166-1 alpha-2 country.
+    /// ISO 3166-1 alpha-2 country; `null` if unknown.
     async fn country(&self) -> Option<&str> {
         self.0.country.as_deref()
     }
@@ -83,7 +85,7 @@ impl Contact {
     async fn version(&self) -> i32 {
         self.0.version
     }
-    /// The organisation the contact works for.
+    /// The organisation the contact works for; `null` if none is named.
     async fn organisation(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         if let Some(employer) = &self.1 {
             return Ok(employer.clone().map(Organisation));
@@ -98,7 +100,7 @@ impl Contact {
 pub struct ContactFilter {
     /// Slug of the organisation they work for.
     organisation: Option<String>,
-    /// ISO 3166-1 alpha-2 country.
+    /// ISO 3166-1 alpha-2 country (any case), e.g. `EC`.
     country: Option<String>,
     /// Case-insensitive substring of the name.
     name_contains: Option<String>,
@@ -121,7 +123,11 @@ pub struct ContactQuery;
 #[Object]
 impl ContactQuery {
     /// The contact with global id `id`; `null` if there is none the caller may see.
-    async fn contact(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Option<Contact>> {
+    async fn contact(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The contact's global id; an id of another type is refused with BAD_USER_INPUT.")] id: ID,
+    ) -> GqlResult<Option<Contact>> {
         let uuid = node::decode_as("id", &id, Kind::Contact).extend()?;
         let contact = service::contact::get(super::db(ctx)?, super::access(ctx)?, uuid).await;
         Ok(found(contact).extend()?.map(Contact::from))
@@ -133,12 +139,21 @@ impl ContactQuery {
     async fn contacts(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many contacts from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: contacts written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many contacts from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<ContactFilter>,
-        order_by: Option<NameOrder>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the contacts that match; all of them when left out.")] filter: Option<ContactFilter>,
+        #[graphql(desc = "The sort order; by name, A to Z, when left out.")] order_by: Option<NameOrder>,
     ) -> GqlResult<ContactConnection> {
         let order = NameOrder::or_default(order_by);
         let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);

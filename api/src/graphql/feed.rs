@@ -9,7 +9,8 @@ use crate::{error::GqlResult, feeds::Format, validate};
 #[derive(Clone, Debug)]
 pub struct FeedBase(pub String);
 
-/// One feed in each format.
+/// The absolute URLs of one feed in each format, for `<link rel="alternate">` tags. A feed lists
+/// what anonymous callers see (published releases, and scheduled ones once due), newest first.
 #[derive(SimpleObject)]
 pub struct FeedLinks {
     /// RSS 2.0 (`application/rss+xml`).
@@ -39,8 +40,8 @@ impl FeedQuery {
     async fn feeds(
         &self,
         ctx: &Context<'_>,
-        country: Option<String>,
-        language: Option<String>,
+        #[graphql(desc = "ISO 3166-1 alpha-2 dateline country (any case), e.g. `EC`.")] country: Option<String>,
+        #[graphql(desc = "BCP 47 language tag, e.g. `es`.")] language: Option<String>,
     ) -> GqlResult<FeedLinks> {
         let country = country.map(|c| validate::country("country", &c)).transpose().extend()?;
         let language = language.map(|l| validate::language("language", &l)).transpose().extend()?;

@@ -71,7 +71,9 @@ pub(crate) fn patch<T, U>(value: MaybeUndefined<T>, convert: impl FnOnce(T) -> U
     }
 }
 
-/// Every mutation, one merged object per domain.
+/// Every write. Each needs a bearer token whose roles allow it (UNAUTHENTICATED without one,
+/// FORBIDDEN with one that does not); each invalid input field is reported as its own
+/// BAD_USER_INPUT error, with the field's path in `extensions.field`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     release::ReleaseMutation,

@@ -83,7 +83,13 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Fetches any record by its global id; `null` when there is none the caller may see.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A global id, as any record's `id` field gives it; a string that is not one is \
+                          refused with BAD_USER_INPUT.")]
+        id: ID,
+    ) -> async_graphql::Result<Option<Node>> {
         use async_graphql::ResultExt;
         let (kind, uuid) = decode("id", &id).extend()?;
         let db = super::db(ctx)?;

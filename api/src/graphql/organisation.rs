@@ -48,6 +48,8 @@ pub struct Organisation(pub organisation::Model);
 /// A page of organisations.
 pub type OrganisationConnection = Connection<OffsetCursor, Organisation, TotalCount>;
 
+/// An organisation releases name and commissions seat: a ministry, an NGO, a UN agency, or a
+/// department of one. Visible to every caller.
 #[Object]
 impl Organisation {
     /// Global id.
@@ -62,7 +64,7 @@ impl Organisation {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// Acronym, e.g. "IOM".
+    /// Acronym, e.g. "IOM"; `null` if it has none.
     async fn acronym(&self) -> Option<&str> {
         self.0.acronym.as_deref()
     }
@@ -74,11 +76,11 @@ impl Organisation {
     async fn country(&self) -> Option<&str> {
         self.0.country.as_deref()
     }
-    /// Web site.
+    /// Its web site: an absolute http(s) URL; `null` if unknown.
     async fn website(&self) -> Option<&str> {
         self.0.website.as_deref()
     }
-    /// A short description.
+    /// A short description; `null` if none.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -99,12 +101,12 @@ impl Organisation {
     async fn feeds(&self, ctx: &Context<'_>) -> GqlResult<super::feed::FeedLinks> {
         super::feed::links(ctx, &format!("/feeds/organisations/{}", self.0.slug), "")
     }
-    /// The organisation it is a department of.
+    /// The organisation it is a department of; `null` for a top-level organisation.
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Organisation>> {
         let Some(id) = self.0.parent_id else { return Ok(None) };
         Ok(super::loader(ctx)?.load(OrganisationById::<{ via::PARENT }>(id)).await.extend()?.map(Organisation))
     }
-    /// Its departments, by name.
+    /// Its departments (one level down), by name.
     async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Organisation>> {
         let children = super::loader(ctx)?.load(ChildrenOfOrganisation(self.0.id)).await.extend()?;
         Ok(children.unwrap_or_default().into_iter().map(Organisation).collect())
@@ -121,12 +123,22 @@ impl Organisation {
     async fn releases(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many releases from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: releases written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many releases from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the releases that match; every release the caller may see when left out.")]
         filter: Option<ReleaseFilter>,
-        order_by: Option<ReleaseOrder>,
+        #[graphql(desc = "The sort order; newest publication first when left out.")] order_by: Option<ReleaseOrder>,
     ) -> GqlResult<ReleaseConnection> {
         let filter = filter.unwrap_or_default().into_service().extend()?;
         let args = PageArgs { first, after, last, before };
@@ -139,9 +151,9 @@ impl Organisation {
 pub struct OrganisationFilter {
     /// What kind of body.
     kind: Option<OrganisationKind>,
-    /// ISO 3166-1 alpha-2 country.
+    /// ISO 3166-1 alpha-2 country (any case), e.g. `EC`.
     country: Option<String>,
-    /// Slug of the organisation they are departments of.
+    /// Slug of the organisation they are departments of (direct departments only).
     parent: Option<String>,
     /// Case-insensitive substring of the name or acronym.
     name_contains: Option<String>,
@@ -165,7 +177,11 @@ pub struct OrganisationQuery;
 #[Object]
 impl OrganisationQuery {
     /// The organisation with `slug`; `null` if there is none.
-    async fn organisation(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Organisation>> {
+    async fn organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organisation's URL slug.")] slug: String,
+    ) -> GqlResult<Option<Organisation>> {
         let organisation = service::organisation::get_by_slug(super::db(ctx)?, &slug).await;
         Ok(found(organisation).extend()?.map(Organisation))
     }
@@ -176,12 +192,23 @@ impl OrganisationQuery {
     async fn organisations(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many organisations from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: organisations written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many organisations from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<OrganisationFilter>,
-        order_by: Option<NameOrder>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the organisations that match; all of them when left out.")] filter: Option<
+            OrganisationFilter,
+        >,
+        #[graphql(desc = "The sort order; by name, A to Z, when left out.")] order_by: Option<NameOrder>,
     ) -> GqlResult<OrganisationConnection> {
         let order = NameOrder::or_default(order_by);
         let filter = Arc::new(filter.unwrap_or_default().into_service().extend()?);

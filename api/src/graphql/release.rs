@@ -44,7 +44,7 @@ pub enum ReleaseStatus {
     Scheduled,
     /// Public.
     Published,
-    /// Withdrawn from the public lists.
+    /// Withdrawn: no longer public, but kept.
     Archived,
 }
 
@@ -106,6 +106,8 @@ impl ReleaseOrganisation {
     }
 }
 
+/// A press release in one language. Anonymous callers see PUBLISHED releases, and SCHEDULED ones
+/// once their `publishedAt` has passed; readers, editors and admins see every state.
 #[Object]
 impl Release {
     /// Global id.
@@ -136,7 +138,7 @@ impl Release {
     async fn body_html(&self) -> String {
         markdown::to_safe_html(&self.0.body)
     }
-    /// Where it was written.
+    /// Where it was written; `null` when neither the city nor the country is known.
     async fn dateline(&self) -> Option<Dateline> {
         let release = &self.0;
         (release.dateline_city.is_some() || release.dateline_country.is_some())
@@ -146,7 +148,8 @@ impl Release {
     async fn status(&self) -> ReleaseStatus {
         self.0.status.into()
     }
-    /// First publication (UTC); for a scheduled release, when it goes public.
+    /// First publication (UTC); for a scheduled release, when it goes public; `null` for a release
+    /// never published or scheduled.
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
@@ -197,7 +200,8 @@ impl Release {
             .map(|(role, organisation)| ReleaseOrganisation { role: role.into(), organisation })
             .collect())
     }
-    /// Media contacts, in the order the release lists them.
+    /// Media contacts, in the order the release lists them; non-public contacts appear only to
+    /// readers, editors and admins.
     async fn contacts(&self, ctx: &Context<'_>) -> GqlResult<Vec<Contact>> {
         let access = super::access(ctx)?;
         let contacts = match self.preloaded(|p| p.contacts.as_ref()) {
@@ -210,16 +214,24 @@ impl Release {
             .map(|(contact, employer)| Contact(contact, Some(employer)))
             .collect())
     }
-    /// The same release in other languages.
-    /// Every version this release has had, newest first (editor, admin).
+    /// Every version this release has had, newest first (editor, admin; others get FORBIDDEN).
     #[graphql(complexity = "super::page::complexity(first, last, child_complexity)")]
     async fn revisions(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many revisions from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: revisions written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many revisions from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
     ) -> GqlResult<ReleaseRevisionConnection> {
         use async_graphql::ErrorExtensions;
         ctx.data::<Caller>()?.require(Operation::Revisions).map_err(|error| error.extend())?;
@@ -234,6 +246,8 @@ impl Release {
         let fetch = |page| async move { service::release::revision::list(&db, release_id, page).await };
         paged(ctx, &PageArgs { first, after, last, before }, count, fetch, ReleaseRevision).await
     }
+    /// The same release in other languages (its translation group, this one left out), by
+    /// language tag; only those the caller may see.
     async fn translations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Release>> {
         let Some(group) = self.0.translation_group else { return Ok(Vec::new()) };
         let access = super::access(ctx)?;
@@ -250,9 +264,9 @@ impl Release {
 /// Narrows a release list; every field given must match.
 #[derive(InputObject, Default)]
 pub struct ReleaseFilter {
-    /// BCP 47 language tag.
+    /// BCP 47 language tag, e.g. `es`; a malformed tag is refused with BAD_USER_INPUT.
     language: Option<String>,
-    /// Dateline country, ISO 3166-1 alpha-2.
+    /// Dateline country, ISO 3166-1 alpha-2 (any case), e.g. `EC`.
     country: Option<String>,
     /// Topic slug.
     topic: Option<String>,
@@ -266,7 +280,7 @@ pub struct ReleaseFilter {
     published_before: Option<DateTime<Utc>>,
     /// Case-insensitive substring of the title.
     title_contains: Option<String>,
-    /// Only these states (among those the caller may see).
+    /// Only these states (among those the caller may see); every state when empty or left out.
     status: Option<Vec<ReleaseStatus>>,
 }
 
@@ -388,7 +402,14 @@ pub struct ReleaseQuery;
 #[Object]
 impl ReleaseQuery {
     /// The release in `language` with `slug`; `null` if there is none the caller may see.
-    async fn release(&self, ctx: &Context<'_>, language: String, slug: String) -> GqlResult<Option<Release>> {
+    async fn release(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "BCP 47 language tag, e.g. `en` or `pt-BR`; a malformed tag is refused with \
+                          BAD_USER_INPUT.")]
+        language: String,
+        #[graphql(desc = "The release's URL slug, unique within its language.")] slug: String,
+    ) -> GqlResult<Option<Release>> {
         let language = validate::language("language", &language).extend()?;
         let release = service::release::get_by_slug(super::db(ctx)?, super::access(ctx)?, &language, &slug).await;
         Ok(found(release).extend()?.map(Release::from))
@@ -400,12 +421,22 @@ impl ReleaseQuery {
     async fn releases(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many releases from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: releases written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many releases from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the releases that match; every release the caller may see when left out.")]
         filter: Option<ReleaseFilter>,
-        order_by: Option<ReleaseOrder>,
+        #[graphql(desc = "The sort order; newest publication first when left out.")] order_by: Option<ReleaseOrder>,
     ) -> GqlResult<ReleaseConnection> {
         let filter = filter.unwrap_or_default().into_service().extend()?;
         connection(ctx, PageArgs { first, after, last, before }, filter, order_by).await

@@ -19,12 +19,16 @@ pub struct ReleaseRevision(pub release_revision::Model);
 pub struct FieldChange {
     /// The field's name, as in the snapshot (e.g. `title`, `topics`).
     field: String,
+    /// The value at the earlier revision; `null` if the field had none.
     before: Json<Value>,
+    /// The value at this revision; `null` if the field has none.
     after: Json<Value>,
-    /// For text fields, a unified line diff.
+    /// For text fields with a value on both sides, a unified line diff; `null` otherwise.
     text_diff: Option<String>,
 }
 
+/// One version of a release, kept by every write to it: its content and relations as they stood
+/// after that write. Editors and admins only.
 #[Object]
 impl ReleaseRevision {
     /// The release's `version` this revision records.
@@ -47,8 +51,16 @@ impl ReleaseRevision {
     async fn snapshot(&self) -> Json<Value> {
         Json(self.0.snapshot.clone())
     }
-    /// What changed from revision `against` (default: the one before) to this one.
-    async fn changes(&self, ctx: &Context<'_>, against: Option<i32>) -> GqlResult<Vec<FieldChange>> {
+    /// What changed from revision `against` (default: the one before) to this one, by field name;
+    /// `status` and `publishedAt` are left out.
+    async fn changes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `version` of the revision to compare with; the one before when left out. \
+                          Below 1 compares with nothing (every field counts as new); a version the \
+                          release never had is NOT_FOUND.")]
+        against: Option<i32>,
+    ) -> GqlResult<Vec<FieldChange>> {
         let against = against.unwrap_or(self.0.version - 1);
         let before = if against < 1 {
             json!({})

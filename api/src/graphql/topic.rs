@@ -19,6 +19,7 @@ pub struct Topic(pub topic::Model);
 /// A page of topics.
 pub type TopicConnection = Connection<OffsetCursor, Topic, TotalCount>;
 
+/// A topic releases are filed under, e.g. "Counter-trafficking". Visible to every caller.
 #[Object]
 impl Topic {
     /// Global id.
@@ -56,12 +57,22 @@ impl Topic {
     async fn releases(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many releases from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: releases written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many releases from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the releases that match; every release the caller may see when left out.")]
         filter: Option<ReleaseFilter>,
-        order_by: Option<ReleaseOrder>,
+        #[graphql(desc = "The sort order; newest publication first when left out.")] order_by: Option<ReleaseOrder>,
     ) -> GqlResult<ReleaseConnection> {
         let filter = filter.unwrap_or_default().into_service().extend()?;
         let args = PageArgs { first, after, last, before };
@@ -83,7 +94,11 @@ pub struct TopicQuery;
 #[Object]
 impl TopicQuery {
     /// The topic with `slug`; `null` if there is none.
-    async fn topic(&self, ctx: &Context<'_>, slug: String) -> GqlResult<Option<Topic>> {
+    async fn topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's URL slug.")] slug: String,
+    ) -> GqlResult<Option<Topic>> {
         let topic = service::topic::get_by_slug(super::db(ctx)?, &slug).await;
         Ok(found(topic).extend()?.map(Topic))
     }
@@ -94,12 +109,21 @@ impl TopicQuery {
     async fn topics(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Returns at most this many topics from the start of the window. More than the \
+                          server's page-size limit (100 by default) is refused with PAGE_SIZE_EXCEEDED; \
+                          with neither `first` nor `last`, a page holds 20 by default.")]
         first: Option<i32>,
+        #[graphql(desc = "Starts the window after this cursor, from an earlier page of the same list. \
+                          Cursors are positions in the list: topics written between two requests shift it.")]
         after: Option<String>,
+        #[graphql(desc = "Returns at most this many topics from the end of the window, with the same limit \
+                          as `first`.")]
         last: Option<i32>,
-        before: Option<String>,
-        filter: Option<TopicFilter>,
-        order_by: Option<NameOrder>,
+        #[graphql(desc = "Ends the window before this cursor, from an earlier page of the same list.")] before: Option<
+            String,
+        >,
+        #[graphql(desc = "Only the topics that match; all of them when left out.")] filter: Option<TopicFilter>,
+        #[graphql(desc = "The sort order; by name, A to Z, when left out.")] order_by: Option<NameOrder>,
     ) -> GqlResult<TopicConnection> {
         let order = NameOrder::or_default(order_by);
         let filter = filter.unwrap_or_default();

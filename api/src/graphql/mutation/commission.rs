@@ -18,9 +18,13 @@ use crate::{
 /// An organisation's seat on a commission.
 #[derive(InputObject)]
 pub struct CommissionMemberInput {
+    /// The member organisation's global id.
     organisation: ID,
+    /// Its part on the commission.
     role: MemberRole,
+    /// First day of the term.
     since: Option<Date>,
+    /// Last day of the term; not before `since`.
     until: Option<Date>,
 }
 
@@ -38,26 +42,36 @@ impl From<CommissionMemberInput> for Member {
 /// Changes to a seat; fields left out stay as they are, `null` clears a date.
 #[derive(InputObject)]
 pub struct UpdateCommissionMemberInput {
+    /// Its new part on the commission.
     role: Option<MemberRole>,
+    /// New first day of the term; `null` clears it.
     since: MaybeUndefined<Date>,
+    /// New last day of the term, not before `since`; `null` clears it.
     until: MaybeUndefined<Date>,
 }
 
 /// A new commission.
 #[derive(InputObject)]
 pub struct CreateCommissionInput {
-    /// URL slug: lower-case letters, digits and hyphens; unique.
+    /// URL slug: lower-case letters, digits and single hyphens, at most 200 characters;
+    /// unique (a taken one is refused with CONFLICT).
     slug: String,
+    /// Official name: not blank, at most 255 characters.
     name: String,
+    /// What it was created to do, at most 65,535 bytes.
     mandate: String,
-    /// ISO 3166-1 alpha-2.
+    /// ISO 3166-1 alpha-2 (any case); none for international bodies.
     country: Option<String>,
+    /// The day it was established.
     established_on: Option<Date>,
-    /// E.g. "Executive Decree 1981".
+    /// The instrument that created it, e.g. "Executive Decree 1981": not blank, at most 255
+    /// characters.
     legal_basis: Option<String>,
+    /// The global id of the organisation that heads it.
     head_organisation: Option<ID>,
-    /// Default: ACTIVE.
+    /// Whether it still sits; ACTIVE when left out.
     status: Option<CommissionStatus>,
+    /// Its members, each organisation at most once; none when left out.
     members: Option<Vec<CommissionMemberInput>>,
 }
 
@@ -65,14 +79,24 @@ pub struct CreateCommissionInput {
 /// `members`, when given, replaces the whole membership.
 #[derive(InputObject)]
 pub struct UpdateCommissionInput {
+    /// New URL slug: lower-case letters, digits and single hyphens, at most 200 characters;
+    /// unique (a taken one is refused with CONFLICT).
     slug: Option<String>,
+    /// New official name: not blank, at most 255 characters.
     name: Option<String>,
+    /// New mandate, at most 65,535 bytes.
     mandate: Option<String>,
+    /// New country, ISO 3166-1 alpha-2 (any case); `null` clears it.
     country: MaybeUndefined<String>,
+    /// New day of establishment; `null` clears it.
     established_on: MaybeUndefined<Date>,
+    /// New legal basis: not blank, at most 255 characters; `null` clears it.
     legal_basis: MaybeUndefined<String>,
+    /// The global id of the organisation that now heads it; `null` clears it.
     head_organisation: MaybeUndefined<ID>,
+    /// Whether it still sits.
     status: Option<CommissionStatus>,
+    /// All its members, replacing the current ones; `[]` removes them all.
     members: Option<Vec<CommissionMemberInput>>,
 }
 
@@ -82,7 +106,11 @@ pub struct CommissionMutation;
 #[Object]
 impl CommissionMutation {
     /// Creates a commission with its members (editor, admin).
-    async fn create_commission(&self, ctx: &Context<'_>, input: CreateCommissionInput) -> GqlResult<Commission> {
+    async fn create_commission(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new commission.")] input: CreateCommissionInput,
+    ) -> GqlResult<Commission> {
         let author = author(ctx, Operation::Create)?;
         let patch = Patch {
             slug: Some(input.slug),
@@ -103,9 +131,12 @@ impl CommissionMutation {
     async fn update_commission(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The commission's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
-        input: UpdateCommissionInput,
+        #[graphql(desc = "The changes.")] input: UpdateCommissionInput,
     ) -> GqlResult<Commission> {
         let author = author(ctx, Operation::Update)?;
         let id = id_of("id", &id, Kind::Commission)?;
@@ -130,7 +161,10 @@ impl CommissionMutation {
     async fn delete_commission(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The commission's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
     ) -> GqlResult<Commission> {
         let author = author(ctx, Operation::Delete)?;
@@ -145,9 +179,12 @@ impl CommissionMutation {
     async fn add_commission_member(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The commission's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
-        input: CommissionMemberInput,
+        #[graphql(desc = "The new seat.")] input: CommissionMemberInput,
     ) -> GqlResult<Commission> {
         let author = author(ctx, Operation::Update)?;
         let id = id_of("id", &id, Kind::Commission)?;
@@ -161,10 +198,13 @@ impl CommissionMutation {
     async fn update_commission_member(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        organisation: ID,
+        #[graphql(desc = "The commission's global id.")] id: ID,
+        #[graphql(desc = "The global id of the organisation whose seat it is.")] organisation: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
-        input: UpdateCommissionMemberInput,
+        #[graphql(desc = "The changes to the seat.")] input: UpdateCommissionMemberInput,
     ) -> GqlResult<Commission> {
         let author = author(ctx, Operation::Update)?;
         let id = id_of("id", &id, Kind::Commission)?;
@@ -183,8 +223,11 @@ impl CommissionMutation {
     async fn remove_commission_member(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        organisation: ID,
+        #[graphql(desc = "The commission's global id.")] id: ID,
+        #[graphql(desc = "The global id of the organisation whose seat it is.")] organisation: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
     ) -> GqlResult<Commission> {
         let author = author(ctx, Operation::Update)?;

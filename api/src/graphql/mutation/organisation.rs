@@ -17,30 +17,45 @@ use crate::{
 /// A new organisation.
 #[derive(InputObject)]
 pub struct CreateOrganisationInput {
-    /// URL slug: lower-case letters, digits and hyphens; unique.
+    /// URL slug: lower-case letters, digits and single hyphens, at most 200 characters;
+    /// unique (a taken one is refused with CONFLICT).
     slug: String,
+    /// Official name: not blank, at most 255 characters.
     name: String,
+    /// Acronym, e.g. "IOM": not blank, at most 50 characters.
     acronym: Option<String>,
+    /// What kind of body it is.
     kind: OrganisationKind,
-    /// ISO 3166-1 alpha-2; none for international bodies.
+    /// ISO 3166-1 alpha-2 (any case); none for international bodies.
     country: Option<String>,
-    /// The organisation this one is a department of.
+    /// The global id of the organisation this one is a department of.
     parent: Option<ID>,
-    /// An absolute http(s) URL.
+    /// Its web site: an absolute http(s) URL, at most 2,000 characters.
     website: Option<String>,
+    /// A short description, at most 65,535 bytes.
     description: Option<String>,
 }
 
 /// Changes to an organisation; fields left out stay as they are, `null` clears an optional one.
 #[derive(InputObject)]
 pub struct UpdateOrganisationInput {
+    /// New URL slug: lower-case letters, digits and single hyphens, at most 200 characters;
+    /// unique (a taken one is refused with CONFLICT).
     slug: Option<String>,
+    /// New official name: not blank, at most 255 characters.
     name: Option<String>,
+    /// New acronym: not blank, at most 50 characters; `null` clears it.
     acronym: MaybeUndefined<String>,
+    /// What kind of body it is.
     kind: Option<OrganisationKind>,
+    /// New country, ISO 3166-1 alpha-2 (any case); `null` clears it.
     country: MaybeUndefined<String>,
+    /// The global id of the organisation it is now a department of (not itself or one of its own
+    /// departments); `null` makes it top-level.
     parent: MaybeUndefined<ID>,
+    /// New web site, an absolute http(s) URL; `null` clears it.
     website: MaybeUndefined<String>,
+    /// New description, at most 65,535 bytes; `null` clears it.
     description: MaybeUndefined<String>,
 }
 
@@ -50,7 +65,11 @@ pub struct OrganisationMutation;
 #[Object]
 impl OrganisationMutation {
     /// Creates an organisation (editor, admin).
-    async fn create_organisation(&self, ctx: &Context<'_>, input: CreateOrganisationInput) -> GqlResult<Organisation> {
+    async fn create_organisation(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new organisation.")] input: CreateOrganisationInput,
+    ) -> GqlResult<Organisation> {
         let author = author(ctx, Operation::Create)?;
         let patch = Patch {
             slug: Some(input.slug),
@@ -70,9 +89,12 @@ impl OrganisationMutation {
     async fn update_organisation(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The organisation's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
-        input: UpdateOrganisationInput,
+        #[graphql(desc = "The changes.")] input: UpdateOrganisationInput,
     ) -> GqlResult<Organisation> {
         let author = author(ctx, Operation::Update)?;
         let id = id_of("id", &id, Kind::Organisation)?;
@@ -96,7 +118,10 @@ impl OrganisationMutation {
     async fn delete_organisation(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The organisation's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
     ) -> GqlResult<Organisation> {
         let author = author(ctx, Operation::Delete)?;

@@ -26,7 +26,9 @@ use crate::{
 /// An organisation a release names, and why.
 #[derive(InputObject)]
 pub struct ReleaseOrganisationInput {
+    /// The organisation's global id.
     organisation: ID,
+    /// Why the release names it.
     role: ReleaseOrganisationRole,
 }
 
@@ -35,21 +37,28 @@ pub struct ReleaseOrganisationInput {
 pub struct CreateReleaseInput {
     /// BCP 47 language tag, e.g. `en`, `es`, `pt-BR`.
     language: String,
-    /// URL slug, unique per language: lower-case letters, digits and hyphens.
+    /// URL slug: lower-case letters, digits and single hyphens, at most 200 characters; unique per
+    /// language (a taken one is refused with CONFLICT).
     slug: String,
+    /// Headline: not blank, at most 500 characters.
     title: String,
+    /// Standfirst: one or two sentences, at most 65,535 bytes.
     summary: Option<String>,
-    /// Markdown.
+    /// The body as Markdown, at most 65,535 bytes; empty when left out.
     body: Option<String>,
+    /// City it was written in, e.g. "Quito": not blank, at most 255 characters.
     dateline_city: Option<String>,
-    /// ISO 3166-1 alpha-2.
+    /// Country it was written in: ISO 3166-1 alpha-2 (any case), e.g. `EC`.
     dateline_country: Option<String>,
-    /// A release this one translates: both end up in one translation group.
+    /// The global id of a release this one translates: both end up in one translation group.
     translation_of: Option<ID>,
+    /// Global ids of the topics it is filed under, each at most once.
     topics: Option<Vec<ID>>,
+    /// Global ids of the commissions it speaks about, each at most once.
     commissions: Option<Vec<ID>>,
+    /// Organisations it names, each at most once, with their role.
     organisations: Option<Vec<ReleaseOrganisationInput>>,
-    /// Media contacts, in the order they appear.
+    /// Global ids of its media contacts, in the order they appear, each at most once.
     contacts: Option<Vec<ID>>,
 }
 
@@ -57,18 +66,31 @@ pub struct CreateReleaseInput {
 /// list, when given, replaces the whole relation.
 #[derive(InputObject)]
 pub struct UpdateReleaseInput {
+    /// New BCP 47 language tag, e.g. `en`, `es`, `pt-BR`.
     language: Option<String>,
+    /// New URL slug: lower-case letters, digits and single hyphens, at most 200 characters; unique
+    /// per language (a taken one is refused with CONFLICT).
     slug: Option<String>,
+    /// New headline: not blank, at most 500 characters.
     title: Option<String>,
+    /// New standfirst, at most 65,535 bytes; `null` clears it.
     summary: MaybeUndefined<String>,
+    /// New body as Markdown, at most 65,535 bytes.
     body: Option<String>,
+    /// New dateline city: not blank, at most 255 characters; `null` clears it.
     dateline_city: MaybeUndefined<String>,
+    /// New dateline country, ISO 3166-1 alpha-2 (any case); `null` clears it.
     dateline_country: MaybeUndefined<String>,
-    /// Join this release's translation group; `null` leaves the group.
+    /// The global id of a release whose translation group this one joins; `null` leaves the
+    /// group.
     translation_of: MaybeUndefined<ID>,
+    /// Global ids of all its topics, replacing the current ones; `[]` removes them all.
     topics: Option<Vec<ID>>,
+    /// Global ids of all the commissions it speaks about, replacing the current ones.
     commissions: Option<Vec<ID>>,
+    /// All the organisations it names, with their roles, replacing the current ones.
     organisations: Option<Vec<ReleaseOrganisationInput>>,
+    /// Global ids of all its media contacts, in order, replacing the current ones.
     contacts: Option<Vec<ID>>,
 }
 
@@ -105,7 +127,11 @@ impl ReleaseMutation {
 #[Object]
 impl ReleaseMutation {
     /// Creates a release as a DRAFT (editor, admin).
-    async fn create_release(&self, ctx: &Context<'_>, input: CreateReleaseInput) -> GqlResult<Release> {
+    async fn create_release(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new release.")] input: CreateReleaseInput,
+    ) -> GqlResult<Release> {
         let author = author(ctx, Operation::Create)?;
         let patch = Patch {
             language: Some(input.language),
@@ -129,9 +155,12 @@ impl ReleaseMutation {
     async fn update_release(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The release's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
-        input: UpdateReleaseInput,
+        #[graphql(desc = "The changes.")] input: UpdateReleaseInput,
     ) -> GqlResult<Release> {
         let author = author(ctx, Operation::Update)?;
         let id = id_of("id", &id, Kind::Release)?;
@@ -156,14 +185,30 @@ impl ReleaseMutation {
     }
 
     /// Deletes a release with its revisions (admin). Returns the release as it was.
-    async fn delete_release(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> GqlResult<Release> {
+    async fn delete_release(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The release's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
+        expected_version: Option<i32>,
+    ) -> GqlResult<Release> {
         let author = author(ctx, Operation::Delete)?;
         let id = id_of("id", &id, Kind::Release)?;
         write::delete(db(ctx)?, author, id, expected_version).await.map(Release::from).map_err(|error| fail(ctx, error))
     }
 
     /// Publishes now (editor, admin). `publishedAt` is set at the first publication only.
-    async fn publish_release(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> GqlResult<Release> {
+    async fn publish_release(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The release's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
+        expected_version: Option<i32>,
+    ) -> GqlResult<Release> {
         self.step(ctx, id, expected_version, Action::Publish).await
     }
 
@@ -172,20 +217,41 @@ impl ReleaseMutation {
     async fn schedule_release(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The release's global id.")] id: ID,
+        #[graphql(desc = "When the release goes public (RFC 3339); an instant not in the future is \
+                          refused with BAD_USER_INPUT.")]
         at: DateTime<Utc>,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
     ) -> GqlResult<Release> {
         self.step(ctx, id, expected_version, Action::Schedule(at)).await
     }
 
     /// Takes a published or scheduled release back to DRAFT (editor, admin).
-    async fn unpublish_release(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> GqlResult<Release> {
+    async fn unpublish_release(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The release's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
+        expected_version: Option<i32>,
+    ) -> GqlResult<Release> {
         self.step(ctx, id, expected_version, Action::Unpublish).await
     }
 
     /// Archives a release: no longer public, kept (editor, admin).
-    async fn archive_release(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> GqlResult<Release> {
+    async fn archive_release(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The release's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
+        expected_version: Option<i32>,
+    ) -> GqlResult<Release> {
         self.step(ctx, id, expected_version, Action::Archive).await
     }
 
@@ -194,8 +260,13 @@ impl ReleaseMutation {
     async fn restore_release_revision(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The release's global id.")] id: ID,
+        #[graphql(desc = "The `version` of the revision to restore (see `Release.revisions`); one the \
+                          release never had is NOT_FOUND.")]
         version: i32,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
     ) -> GqlResult<Release> {
         let author = author(ctx, Operation::Revisions)?;

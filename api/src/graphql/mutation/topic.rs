@@ -13,16 +13,20 @@ use crate::{
 /// A new topic.
 #[derive(InputObject)]
 pub struct CreateTopicInput {
-    /// URL slug: lower-case letters, digits and hyphens; unique.
+    /// URL slug: lower-case letters, digits and single hyphens, at most 200 characters;
+    /// unique (a taken one is refused with CONFLICT).
     slug: String,
-    /// Display name.
+    /// Display name: not blank, at most 200 characters.
     name: String,
 }
 
 /// Changes to a topic; fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateTopicInput {
+    /// New URL slug: lower-case letters, digits and single hyphens, at most 200 characters;
+    /// unique (a taken one is refused with CONFLICT).
     slug: Option<String>,
+    /// New display name: not blank, at most 200 characters.
     name: Option<String>,
 }
 
@@ -32,7 +36,11 @@ pub struct TopicMutation;
 #[Object]
 impl TopicMutation {
     /// Creates a topic (editor, admin).
-    async fn create_topic(&self, ctx: &Context<'_>, input: CreateTopicInput) -> GqlResult<Topic> {
+    async fn create_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The new topic.")] input: CreateTopicInput,
+    ) -> GqlResult<Topic> {
         let author = author(ctx, Operation::Create)?;
         let patch = Patch { slug: Some(input.slug), name: Some(input.name) };
         topic::create(db(ctx)?, author, patch).await.map(Topic).map_err(|error| fail(ctx, error))
@@ -43,9 +51,12 @@ impl TopicMutation {
     async fn update_topic(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
         expected_version: Option<i32>,
-        input: UpdateTopicInput,
+        #[graphql(desc = "The changes.")] input: UpdateTopicInput,
     ) -> GqlResult<Topic> {
         let author = author(ctx, Operation::Update)?;
         let id = id_of("id", &id, Kind::Topic)?;
@@ -54,7 +65,15 @@ impl TopicMutation {
     }
 
     /// Deletes a topic (admin); releases filed under it lose it. Returns the topic as it was.
-    async fn delete_topic(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> GqlResult<Topic> {
+    async fn delete_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The topic's global id.")] id: ID,
+        #[graphql(desc = "The `version` the caller last read. When given, the write is refused with CONFLICT \
+                          if the record has changed since; when left out, the write applies to the record \
+                          as it is.")]
+        expected_version: Option<i32>,
+    ) -> GqlResult<Topic> {
         let author = author(ctx, Operation::Delete)?;
         let id = id_of("id", &id, Kind::Topic)?;
         topic::delete(db(ctx)?, author, id, expected_version).await.map(Topic).map_err(|error| fail(ctx, error))
