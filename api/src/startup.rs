@@ -242,7 +242,11 @@ impl Application {
             tracing::warn!("NEWSROOM_PUBLIC_URL is not set: feed entries link to {}", settings.feeds.public_url);
         }
         let mut server = HttpServer::new(move || {
+            // Middleware runs outermost last: the request id and security headers reach every
+            // response, CORS preflights included, and compression sees only route responses.
             App::new()
+                .wrap(Compress::default())
+                .wrap(crate::http::cors(&origins, &http_settings))
                 .wrap_fn(|request, service| {
                     let response = service.call(request);
                     async move {
@@ -254,8 +258,6 @@ impl Application {
                         Ok(response)
                     }
                 })
-                .wrap(Compress::default())
-                .wrap(crate::http::cors(&origins, &http_settings))
                 .wrap(crate::http::security_headers())
                 .wrap(TracingLogger::default())
                 .app_data(served.clone())

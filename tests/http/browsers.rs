@@ -48,6 +48,8 @@ async fn only_listed_origins_pass_the_preflight_on_every_surface(app: TestApp) {
         assert!(allowed.contains("authorization") && allowed.contains("content-type"), "{allowed}");
         assert_eq!(header_of(&response, header::ACCESS_CONTROL_MAX_AGE), Some("7200"), "preflights are cached");
         assert!(header_of(&response, header::ACCESS_CONTROL_ALLOW_CREDENTIALS).is_none());
+        assert!(response.headers().contains_key("x-request-id"), "preflights are logged and named too");
+        assert_eq!(header_of(&response, header::X_CONTENT_TYPE_OPTIONS), Some("nosniff"));
 
         let refused = preflight(&app, path, "https://elsewhere.example", method).await;
         assert!(refused.status().is_client_error(), "{path}: {}", refused.status());
