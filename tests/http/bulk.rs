@@ -89,6 +89,67 @@ async fn a_changed_record_is_updated_and_the_rest_unchanged(app: TestApp) {
     assert_eq!(events["auditEvents"]["nodes"][0]["actor"], "importer@example.org");
 }
 
+/// Versions of every release, the audit log's length, and the Atom feed's `<updated>`: what an
+/// import that changes nothing must leave as it found them.
+async fn traces(app: &TestApp) -> (Value, Value, String) {
+    let versions = app
+        .data_as(
+            &token("admin"),
+            "{ releases(first: 100) { edges { node { slug language version revisions { totalCount } } } } }",
+            json!({}),
+        )
+        .await;
+    let audit = app.data_as(&token("admin"), "{ auditEvents { totalCount } }", json!({})).await;
+    let feed =
+        app.client.get(format!("{}/feeds/releases.atom", app.address)).send().await.unwrap().text().await.unwrap();
+    let updated = feed.split("<updated>").nth(1).and_then(|rest| rest.split('<').next()).unwrap_or_default().to_owned();
+    (versions, audit, updated)
+}
+
+/// `text` with every record's unordered lists reversed, and the records in reverse order.
+fn reordered(text: &str) -> String {
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let mut record: Value = serde_json::from_str(line).unwrap();
+            for list in ["topics", "commissions", "organisations", "members"] {
+                if let Some(items) = record.get_mut(list).and_then(Value::as_array_mut) {
+                    items.reverse();
+                }
+            }
+            record.to_string()
+        })
+        .collect();
+    lines.reverse();
+    lines.join("\n")
+}
+
+async fn reimporting_in_another_order_changes_nothing(app: TestApp) {
+    let original = export(&app).await;
+    let shuffled = reordered(&original);
+    assert_ne!(shuffled, original);
+    let before = traces(&app).await;
+    let (status, report) = ndjson(&app, &shuffled).await;
+    assert_eq!(status, StatusCode::OK, "{report:#}");
+    for kind in ["organisation", "topic", "contact", "commission", "release"] {
+        let (created, updated, _, failed) = counts(&report, kind);
+        assert_eq!((created, updated, failed), (0, 0, 0), "{kind}: {report:#}");
+    }
+    assert_eq!(traces(&app).await, before, "no version, revision, audit event or feed date moved");
+    assert_eq!(export(&app).await, original);
+}
+
+async fn real_releases_reimport_unchanged_whatever_the_order(app: TestApp) {
+    let (body, releases) = doj_records();
+    let (status, _) = ndjson(&app, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    let before = traces(&app).await;
+    let (status, again) = ndjson(&app, &reordered(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{again:#}");
+    assert_eq!(counts(&again, "release"), (0, 0, releases as u64, 0));
+    assert_eq!(traces(&app).await, before);
+}
+
 const TOPIC: &str = r#"{"type":"topic","slug":"fresh-topic","name":"Fresh"}"#;
 
 /// One bad input: `body` must fail with `code` (at `line` and `field`, when given), and in atomic
@@ -583,6 +644,7 @@ async fn real_published_releases_import_whole(app: TestApp) {
 db_tests!(TestApp::spawn_editorial =>
     export_then_import_reproduces_the_content_byte_for_byte,
     a_changed_record_is_updated_and_the_rest_unchanged,
+    reimporting_in_another_order_changes_nothing,
     every_bad_input_is_reported_and_nothing_is_written,
     a_byte_order_mark_and_windows_line_endings_are_accepted,
     best_effort_lands_the_valid_records_whole,
@@ -595,4 +657,4 @@ db_tests!(TestApp::spawn_editorial =>
     an_imported_revision_holds_the_release_as_stored,
     only_importers_and_admins_may_import_or_export,
 );
-db_tests!(spawn_empty => real_published_releases_import_whole);
+db_tests!(spawn_empty => real_published_releases_import_whole, real_releases_reimport_unchanged_whatever_the_order);

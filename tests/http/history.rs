@@ -142,3 +142,69 @@ db_tests!(
     revisions_are_kept_compared_and_restored,
     unknown_audit_values_read_as_other
 );
+
+/// Version, revision count and audit count of the release `id`.
+async fn release_trace(app: &TestApp, id: &str) -> (i64, i64, i64) {
+    let query = "query($id: ID!, $filter: AuditEventFilter) { node(id: $id) { ... on Release { version revisions { totalCount } } }
+      auditEvents(filter: $filter) { totalCount } }";
+    let data = app.data_as(&token("admin"), query, json!({ "id": id, "filter": { "entityId": id } })).await;
+    let node = &data["node"];
+    let number = |value: &serde_json::Value| value.as_i64().unwrap();
+    (number(&node["version"]), number(&node["revisions"]["totalCount"]), number(&data["auditEvents"]["totalCount"]))
+}
+
+async fn an_update_that_changes_nothing_changes_nothing(app: TestApp) {
+    let editor = token("editor");
+    let (release, _) = crate::mutations::quito(&app).await;
+    let read = "query($id: ID!) { node(id: $id) { ... on Release { version title topics { id } organisations { role organisation { id } } } } }";
+    let current = app.data(read, json!({ "id": release })).await["node"].clone();
+    let before = release_trace(&app, &release).await;
+    // The same title and relations, the lists in another order, and an expected version: the
+    // write is accepted and changes nothing, so the version stays good for the next editor.
+    let mut topics: Vec<serde_json::Value> =
+        current["topics"].as_array().unwrap().iter().map(|t| t["id"].clone()).collect();
+    topics.reverse();
+    let mut organisations: Vec<serde_json::Value> = current["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| json!({ "organisation": o["organisation"]["id"], "role": o["role"] }))
+        .collect();
+    organisations.reverse();
+    assert!(organisations.len() > 1, "the demo release names several organisations");
+    let update = "mutation($id: ID!, $v: Int, $input: UpdateReleaseInput!) { updateRelease(id: $id, expectedVersion: $v, input: $input) { version } }";
+    let input = json!({ "title": current["title"], "topics": topics, "organisations": organisations });
+    let answer = app.data_as(&editor, update, json!({ "id": release, "v": current["version"], "input": input })).await;
+    assert_eq!(answer["updateRelease"]["version"], current["version"]);
+    assert_eq!(release_trace(&app, &release).await, before, "no version, revision or audit event");
+    // A real change still counts.
+    let input = json!({ "title": "A changed title" });
+    let answer = app.data_as(&editor, update, json!({ "id": release, "v": current["version"], "input": input })).await;
+    assert_eq!(answer["updateRelease"]["version"], current["version"].as_i64().unwrap() + 1);
+    let after = release_trace(&app, &release).await;
+    assert_eq!((after.1, after.2), (before.1 + 1, before.2 + 1));
+
+    // The same for every other type: a write of what is stored keeps the version.
+    let cases = [
+        ("topic", "health", "updateTopic", "UpdateTopicInput"),
+        ("organisation", "iom", "updateOrganisation", "UpdateOrganisationInput"),
+        ("commission", api::demo::COMMISSION_SLUG, "updateCommission", "UpdateCommissionInput"),
+    ];
+    for (field, slug, mutation, input_type) in cases {
+        let read = format!("{{ {field}(slug: \"{slug}\") {{ id version name }} }}");
+        let record = app.data(&read, json!({})).await[field].clone();
+        let audited = json!({ "filter": { "entityId": record["id"] } });
+        let events = app.data_as(&token("admin"), AUDIT, audited.clone()).await["auditEvents"]["totalCount"].clone();
+        let write = format!(
+            "mutation($id: ID!, $input: {input_type}!) {{ {mutation}(id: $id, expectedVersion: {}, input: $input) {{ version }} }}",
+            record["version"]
+        );
+        let input = json!({ "name": record["name"], "slug": slug });
+        let answer = app.data_as(&editor, &write, json!({ "id": record["id"], "input": input })).await;
+        assert_eq!(answer[mutation]["version"], record["version"], "{mutation}");
+        let after = app.data_as(&token("admin"), AUDIT, audited).await;
+        assert_eq!(after["auditEvents"]["totalCount"], events, "{mutation} left no audit event");
+    }
+}
+
+db_tests!(TestApp::spawn_editorial => an_update_that_changes_nothing_changes_nothing);

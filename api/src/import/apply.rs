@@ -259,7 +259,13 @@ pub async fn apply(
     let Run { txn, mut report, mode, written, .. } = run;
     cache.restore(&txn).await?;
     let keep = !options.dry_run && (mode == Mode::BestEffort || report.failed == 0);
-    if keep {
+    let changed = report.counts.values().any(|counts| counts.created + counts.updated > 0);
+    if keep && !changed {
+        // Every record was as stored: the import is in effect, and like any write that changes
+        // nothing it leaves no audit event and moves no write mark (nor the caches and feeds).
+        txn.rollback().await?;
+        report.committed = true;
+    } else if keep {
         let summary = audit_event::ActiveModel {
             occurred_at: Set(Utc::now()),
             actor: Set(author.principal.subject.chars().take(200).collect()),
@@ -676,7 +682,8 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
                 ..Default::default()
             };
             let current = existing.get(&record.slug);
-            let strip = |c: &super::record::CommissionRecord| super::record::CommissionRecord { id: None, ..c.clone() };
+            let strip =
+                |c: &super::record::CommissionRecord| super::record::CommissionRecord { id: None, ..c.canonical() };
             let same = matches!(stored.get(&record.slug), Some(Record::Commission(old)) if strip(old) == strip(record));
             let stored_row = current.map(|c| (c.id, c.version));
             let table = (crate::service::commission::write::COLUMNS, "Commission");

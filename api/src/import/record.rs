@@ -166,6 +166,16 @@ pub struct CommissionRecord {
     pub members: Vec<MemberRecord>,
 }
 
+impl CommissionRecord {
+    /// The record with its members in one order, their organisations' slugs': members have no
+    /// order of their own.
+    pub fn canonical(&self) -> Self {
+        let mut record = self.clone();
+        record.members.sort_by(|a, b| a.organisation.cmp(&b.organisation));
+        record
+    }
+}
+
 fn active() -> commission::Status {
     commission::Status::Active
 }
@@ -217,6 +227,19 @@ pub struct ReleaseRecord {
     /// The other releases in its translation group, as `language/slug`.
     #[serde(default)]
     pub translations: Vec<String>,
+}
+
+impl ReleaseRecord {
+    /// The record with its unordered lists (topics, commissions, organisations) in one order, the
+    /// slugs': a file may list them in any order and mean the same release. Contacts keep theirs,
+    /// which the release shows them in; translations are settled on their own.
+    pub fn canonical(&self) -> Self {
+        let mut record = self.clone();
+        record.topics.sort();
+        record.commissions.sort();
+        record.organisations.sort_by(|a, b| a.organisation.cmp(&b.organisation));
+        record
+    }
 }
 
 fn draft() -> release::Status {

@@ -123,9 +123,9 @@ pub async fn update(
     }
     write::update_versioned(&txn, changes, COLUMNS, before.id, before.version, "Topic").await?;
     let after = get(&txn, public_id).await?;
-    write::audit(&txn, author, "Topic", public_id, "update", Some(&snapshot(&before)), Some(&snapshot(&after))).await?;
-    write::commit(txn, author).await?;
-    Ok(after)
+    let kept = write::commit_update(txn, author, ("Topic", public_id), "update", &snapshot(&before), &snapshot(&after))
+        .await?;
+    Ok(if kept { after } else { before })
 }
 
 /// Deletes a topic (releases filed under it simply lose it).

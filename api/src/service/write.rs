@@ -377,6 +377,28 @@ pub fn changes(before: Option<&Value>, after: Option<&Value>) -> Map<String, Val
     changed.into_iter().collect()
 }
 
+/// Keeps an update, recording it in the audit log, and commits; or, when it changed nothing but
+/// bookkeeping (`before` and `after` differ in no field `changes` compares), rolls it back. An
+/// update that changes nothing must change nothing: no version (an editor's `expectedVersion`
+/// stays good), no revision, no audit event, and no write mark, which is what moves the feeds'
+/// dates and empties the caches. Returns whether the update was kept.
+pub async fn commit_update(
+    txn: DatabaseTransaction,
+    author: Author<'_>,
+    (entity_type, entity_id): (&'static str, Uuid),
+    operation: &str,
+    before: &Value,
+    after: &Value,
+) -> Result<bool, ApiError> {
+    if changes(Some(before), Some(after)).is_empty() {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    audit(&txn, author, entity_type, entity_id, operation, Some(before), Some(after)).await?;
+    commit(txn, author).await?;
+    Ok(true)
+}
+
 /// Records one write in the audit log, in the write's own transaction (so a failed write leaves
 /// no trace and a successful one always does).
 pub async fn audit(

@@ -184,7 +184,7 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
         };
         let current = existing.get(&key);
         // Translations are settled after every chunk (`translation_groups`).
-        let strip = |r: &ReleaseRecord| ReleaseRecord { id: None, translations: Vec::new(), ..r.clone() };
+        let strip = |r: &ReleaseRecord| ReleaseRecord { id: None, translations: Vec::new(), ..r.canonical() };
         let same = matches!(stored.get(&key), Some(Record::Release(old)) if strip(old) == strip(record));
         let stored_row = current.map(|c| (c.id, c.version));
         let table = (crate::service::release::write::COLUMNS, "Release");

@@ -248,22 +248,22 @@ pub async fn update(
     if let (Some(members), Some(ids)) = (&patch.members, members) {
         replace_members(&txn, current.id, members, &ids).await?;
     }
-    finish(txn, author, public_id, "update", before).await
+    finish(txn, author, public_id, "update", (current, before)).await
 }
 
-/// Re-reads the commission, records the write and commits.
+/// Re-reads the commission, records the write and commits; or rolls back a write that changed
+/// nothing of the commission `current` (`write::commit_update`) and returns it as it was.
 async fn finish(
     txn: DatabaseTransaction,
     author: Author<'_>,
     public_id: Uuid,
     operation: &str,
-    before: Value,
+    (current, before): (commission::Model, Value),
 ) -> Result<commission::Model, ApiError> {
     let updated = write::locked(&txn, find(public_id), "Commission", public_id).await?;
     let after = snapshot(&txn, &updated).await?;
-    write::audit(&txn, author, "Commission", public_id, operation, Some(&before), Some(&after)).await?;
-    write::commit(txn, author).await?;
-    Ok(updated)
+    let kept = write::commit_update(txn, author, ("Commission", public_id), operation, &before, &after).await?;
+    Ok(if kept { updated } else { current })
 }
 
 /// Deletes a commission and its members (releases that named it simply lose it).
@@ -351,7 +351,7 @@ pub async fn add_member(
     };
     commission_member::Entity::insert(row).exec_without_returning(&txn).await?;
     write::touch::<commission::Entity>(&txn, COLUMNS, current.id, current.version, "Commission").await?;
-    finish(txn, author, public_id, "add_member", before).await
+    finish(txn, author, public_id, "add_member", (current, before)).await
 }
 
 /// Changes an organisation's seat on the commission.
@@ -380,7 +380,7 @@ pub async fn update_member(
     row.until = Set(until);
     row.update(&txn).await?;
     write::touch::<commission::Entity>(&txn, COLUMNS, current.id, current.version, "Commission").await?;
-    finish(txn, author, public_id, "update_member", before).await
+    finish(txn, author, public_id, "update_member", (current, before)).await
 }
 
 /// Takes an organisation's seat on the commission away.
@@ -401,5 +401,5 @@ pub async fn remove_member(
         return Err(ApiError::NotFound { entity: "Member", key: organisation.to_string() });
     }
     write::touch::<commission::Entity>(&txn, COLUMNS, current.id, current.version, "Commission").await?;
-    finish(txn, author, public_id, "remove_member", before).await
+    finish(txn, author, public_id, "remove_member", (current, before)).await
 }

@@ -149,9 +149,8 @@ pub async fn update(
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Contact").await?;
     let updated = write::locked(&txn, find(public_id), "Contact", public_id).await?;
     let after = snapshot_of(&txn, &updated).await?;
-    write::audit(&txn, author, "Contact", public_id, "update", Some(&before), Some(&after)).await?;
-    write::commit(txn, author).await?;
-    Ok(updated)
+    let kept = write::commit_update(txn, author, ("Contact", public_id), "update", &before, &after).await?;
+    Ok(if kept { updated } else { current })
 }
 
 /// Deletes a contact (releases that listed it simply lose it).

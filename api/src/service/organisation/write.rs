@@ -174,9 +174,8 @@ pub async fn update(
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Organisation").await?;
     let updated = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
     let after = snapshot_of(&txn, &updated).await?;
-    write::audit(&txn, author, "Organisation", public_id, "update", Some(&before), Some(&after)).await?;
-    write::commit(txn, author).await?;
-    Ok(updated)
+    let kept = write::commit_update(txn, author, ("Organisation", public_id), "update", &before, &after).await?;
+    Ok(if kept { updated } else { current })
 }
 
 /// Deletes an organisation. Its departments lose their parent and its contacts their

@@ -104,7 +104,7 @@ pub async fn step(
     let before = snapshot(&txn, &current).await?;
     let row = release::ActiveModel { status: Set(status), published_at: Set(published_at), ..Default::default() };
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Release").await?;
-    finish(txn, author, public_id, action.name(), Some(before)).await
+    finish(txn, author, public_id, action.name(), Some((current, before))).await
 }
 
 #[cfg(test)]

@@ -324,21 +324,27 @@ async fn translation_group(txn: &DatabaseTransaction, id: i32) -> Result<Uuid, A
     Ok(group)
 }
 
-/// Re-reads the release after a write, keeps its revision, records the write and commits.
+/// Re-reads the release after a write, keeps its revision, records the write and commits. An
+/// update of the release `before` (as it was, with its snapshot) that changed nothing is rolled
+/// back instead (`write::commit_update`), and the release returned as it was.
 pub(super) async fn finish(
     txn: DatabaseTransaction,
     author: Author<'_>,
     public_id: Uuid,
     operation: &str,
-    before: Option<Value>,
+    before: Option<(release::Model, Value)>,
 ) -> Result<release::Model, ApiError> {
     let release = write::locked(&txn, find(public_id), "Release", public_id).await?;
     let after = snapshot(&txn, &release).await?;
     let revision = revision(&release, after.clone(), &author.principal.subject);
     release_revision::Entity::insert(revision).exec_without_returning(&txn).await?;
-    write::audit(&txn, author, "Release", public_id, operation, before.as_ref(), Some(&after)).await?;
-    write::commit(txn, author).await?;
-    Ok(release)
+    let Some((current, before)) = before else {
+        write::audit(&txn, author, "Release", public_id, operation, None, Some(&after)).await?;
+        write::commit(txn, author).await?;
+        return Ok(release);
+    };
+    let kept = write::commit_update(txn, author, ("Release", public_id), operation, &before, &after).await?;
+    Ok(if kept { release } else { current })
 }
 
 /// Creates a release, as a draft.
@@ -374,7 +380,7 @@ pub async fn update(
     let (row, relations) = changes(&txn, &patch, Some(&current)).await?;
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Release").await?;
     apply_relations(&txn, current.id, relations).await?;
-    finish(txn, author, public_id, operation, Some(before)).await
+    finish(txn, author, public_id, operation, Some((current, before))).await
 }
 
 /// Deletes a release with its relations and revisions; the audit log keeps its last state.
