@@ -118,7 +118,7 @@ pub async fn commissions(db: &impl ConnectionTrait, rows: &[commission::Model]) 
                 id: Some(row.public_id),
                 slug: row.slug.clone(),
                 name: row.name.clone(),
-                mandate: row.mandate.clone(),
+                mandate: Some(row.mandate.clone()).filter(|mandate| !mandate.is_empty()),
                 country: row.country.clone(),
                 established_on: row.established_on,
                 legal_basis: row.legal_basis.clone(),

@@ -334,6 +334,41 @@ async fn a_csv_export_per_type_imports_back_to_the_same_content(app: TestApp) {
     assert!(get_export(&app, "?type=contact&format=csv").await.text().await.is_err());
 }
 
+/// Real commissions often come without a mandate: one exports as an empty cell, which reads back
+/// as none, so the CSV round trip holds. A column the type does not have is reported even when its
+/// cells are empty (an unknown field is never dropped silently).
+async fn a_commission_without_a_mandate_round_trips_through_csv(app: TestApp) {
+    let create =
+        "mutation { createCommission(input: { slug: \"no-mandate\", name: \"Without a mandate\" }) { mandate } }";
+    let created = app.data_as(&token("editor"), create, json!({})).await;
+    assert_eq!(created["createCommission"]["mandate"], Value::Null);
+    let csv = get_export(&app, "?type=commission&format=csv").await.text().await.unwrap();
+    let (status, report) = import(&app, csv.clone(), "text/csv", "?type=commission").await;
+    assert_eq!(status, StatusCode::OK, "{report:#}");
+    assert_eq!(counts(&report, "commission"), (0, 0, 2, 0), "{report:#}");
+    let empty = spawn_empty(app.backend()).await.unwrap();
+    for kind in ["organisation", "commission"] {
+        let file = get_export(&app, &format!("?type={kind}&format=csv")).await.text().await.unwrap();
+        let (status, report) = import(&empty, file, "text/csv", &format!("?type={kind}")).await;
+        assert_eq!(status, StatusCode::OK, "{kind}: {report:#}");
+    }
+    let data = empty.data("{ commission(slug: \"no-mandate\") { name mandate } }", json!({})).await;
+    assert_eq!(data["commission"], json!({ "name": "Without a mandate", "mandate": null }));
+
+    let mut lines = csv.lines();
+    let header = format!("{},notes", lines.next().unwrap());
+    let rows: Vec<String> = lines.map(|line| format!("{line},")).collect();
+    let unknown = format!("{header}\n{}\n", rows.join("\n"));
+    let (status, report) = import(&app, unknown, "text/csv", "?type=commission").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report:#}");
+    let failure = &report["failures"][0];
+    assert_eq!(
+        (failure["code"].as_str(), failure["field"].as_str()),
+        (Some("UNKNOWN_FIELD"), Some("notes")),
+        "{report:#}"
+    );
+}
+
 /// Runs the `newsroom` command line with `args`: (success, standard output, standard error).
 fn newsroom(args: &[&str]) -> (bool, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_newsroom")).args(args).output().unwrap();
@@ -651,6 +686,7 @@ db_tests!(TestApp::spawn_editorial =>
     a_dry_run_reports_the_same_and_writes_nothing,
     csv_files_carry_lists_and_relations,
     a_csv_export_per_type_imports_back_to_the_same_content,
+    a_commission_without_a_mandate_round_trips_through_csv,
     the_command_line_imports_with_progress_and_exports_files_whole,
     a_write_by_another_process_shows_in_the_next_list,
     imported_versions_are_revisions_that_can_be_compared_and_restored,

@@ -79,9 +79,9 @@ impl Commission {
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// What it was created to do.
-    async fn mandate(&self) -> &str {
-        &self.0.mandate
+    /// What it was created to do; `null` if unknown.
+    async fn mandate(&self) -> Option<&str> {
+        Some(self.0.mandate.as_str()).filter(|mandate| !mandate.is_empty())
     }
     /// ISO 3166-1 alpha-2 country; none for international bodies.
     async fn country(&self) -> Option<&str> {

@@ -670,7 +670,7 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
             let row = commission::ActiveModel {
                 slug: Set(record.slug.clone()),
                 name: Set(record.name.clone()),
-                mandate: Set(record.mandate.clone()),
+                mandate: Set(record.mandate.clone().unwrap_or_default()),
                 country: Set(record.country.clone()),
                 established_on: Set(record.established_on),
                 legal_basis: Set(record.legal_basis.clone()),

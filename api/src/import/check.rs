@@ -138,7 +138,7 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
         Record::Commission(c) => {
             check("slug", validate::slug(&c.slug));
             check("name", short(&c.name));
-            check("mandate", validate::long_text(&c.mandate));
+            check("mandate", optional(&c.mandate, &validate::long_text));
             country("country", &mut c.country, &mut check);
             check("legal_basis", optional(&c.legal_basis, &short));
             check("head_organisation", optional(&c.head_organisation, &validate::slug));

@@ -153,7 +153,9 @@ fn csv(kind: Kind, input: impl Read, sink: &mut dyn FnMut(Read1)) -> u64 {
                 object.insert("type".into(), Value::String(kind.name().into()));
                 for (column, text) in headers.iter().zip(row.iter()) {
                     let value = cells::parse(kind, column, text);
-                    if !value.is_null() {
+                    // An empty cell means "none", but only in a column the type has: an unknown
+                    // one is kept, empty or not, so that it is reported rather than lost.
+                    if !value.is_null() || !cells::columns(kind).contains(&column.as_str()) {
                         object.insert(column.clone(), value);
                     }
                 }

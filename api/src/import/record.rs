@@ -150,7 +150,9 @@ pub struct CommissionRecord {
     pub id: Option<Uuid>,
     pub slug: String,
     pub name: String,
-    pub mandate: String,
+    /// None is stored as empty text.
+    #[serde(default)]
+    pub mandate: Option<String>,
     #[serde(default)]
     pub country: Option<String>,
     #[serde(default)]

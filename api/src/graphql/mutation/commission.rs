@@ -58,8 +58,8 @@ pub struct CreateCommissionInput {
     slug: String,
     /// Official name: not blank, at most 255 characters.
     name: String,
-    /// What it was created to do, at most 65,535 bytes.
-    mandate: String,
+    /// What it was created to do, at most 65,535 bytes; none if unknown.
+    mandate: Option<String>,
     /// ISO 3166-1 alpha-2 (any case); none for international bodies.
     country: Option<String>,
     /// The day it was established.
@@ -115,7 +115,7 @@ impl CommissionMutation {
         let patch = Patch {
             slug: Some(input.slug),
             name: Some(input.name),
-            mandate: Some(input.mandate),
+            mandate: input.mandate,
             country: Some(input.country),
             established_on: Some(input.established_on.map(|date| date.0)),
             legal_basis: Some(input.legal_basis),

@@ -130,11 +130,7 @@ async fn changes(
     creating: bool,
     errors: &mut FieldErrors,
 ) -> Result<(commission::ActiveModel, Option<Vec<i32>>), ApiError> {
-    required(
-        errors,
-        creating,
-        [("slug", patch.slug.is_some()), ("name", patch.name.is_some()), ("mandate", patch.mandate.is_some())],
-    );
+    required(errors, creating, [("slug", patch.slug.is_some()), ("name", patch.name.is_some())]);
     let mut row = commission::ActiveModel { ..Default::default() };
     if let Some(slug) = &patch.slug {
         errors.check("slug", validate::slug(slug));
@@ -147,6 +143,10 @@ async fn changes(
     if let Some(mandate) = &patch.mandate {
         errors.check("mandate", validate::long_text(mandate));
         row.mandate = Set(mandate.clone());
+    } else if creating {
+        // No mandate is stored as empty text (and read as none): making the column nullable would
+        // mean rebuilding the table on SQLite, which cannot alter a column.
+        row.mandate = Set(String::new());
     }
     row.country = write::optional_country(errors, "country", patch.country.clone());
     if let Some(established_on) = patch.established_on {
