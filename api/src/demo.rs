@@ -3,8 +3,10 @@
 //! organisation the text names and the media contact; around it, clearly synthetic sample
 //! releases so that paging, filters, translations and visibility have something to show.
 //!
-//! Loading is idempotent: if the Quito release is there, nothing is written. Everything else is
-//! written in one transaction, so a failure leaves the database as it was.
+//! Loading is idempotent and never changes a record it did not write (see [`load`]): once any
+//! demo release is in the database nothing is written, and next to real content the demo merges
+//! or stands aside. Everything is written in one transaction, so a failure leaves the database
+//! as it was.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use entity::{
@@ -12,13 +14,14 @@ use entity::{
     release_organisation, release_topic, topic,
 };
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, PaginatorTrait, PrimaryKeyTrait, QueryFilter, QuerySelect, SqlErr, TransactionTrait,
 };
 use uuid::Uuid;
 
 use crate::{error::ApiError, service::bulk};
 
-/// Language and slug of the Quito release: its presence marks the demo as loaded.
+/// Language of the Quito release.
 pub const QUITO_LANGUAGE: &str = "en";
 /// Slug of the Quito release.
 pub const QUITO_SLUG: &str = "iom-supports-drafting-national-plan-of-action-to-combat-human-trafficking";
@@ -180,18 +183,165 @@ const TOPICS: [(&str, &str); 6] = [
     ("labour-mobility", "Labour mobility"),
 ];
 
-/// Loads the demo content unless it is already there.
+/// A demo record as messages name it: its kind and its natural key, e.g. organisation `iom`.
+struct Named {
+    kind: &'static str,
+    key: String,
+}
+
+impl Named {
+    fn new(kind: &'static str, key: impl Into<String>) -> Self {
+        Self { kind, key: key.into() }
+    }
+
+    /// `error` from writing this record, with a unique violation turned into a conflict that
+    /// names the record: the generic message names none, and the operator has to find it. The
+    /// lookups before each write leave only clashes they cannot see, such as a writer racing the
+    /// demo outside the set-up lock or a unique key added to the schema by hand.
+    fn clash(&self, error: DbErr) -> ApiError {
+        match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                ApiError::Conflict(format!("{self} clashes with an existing record: one of its unique keys is taken"))
+            }
+            _ => error.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Named {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} `{}`", self.kind, self.key)
+    }
+}
+
+/// What one load did, for its closing log line.
+#[derive(Default)]
+struct Tally {
+    created: usize,
+    reused: usize,
+    skipped: usize,
+}
+
+/// The internal key of the row of `E` that `filter` finds, if any.
+async fn find_id<E: EntityTrait>(
+    txn: &DatabaseTransaction,
+    id: E::Column,
+    filter: Condition,
+) -> Result<Option<i32>, ApiError> {
+    Ok(E::find().select_only().column(id).filter(filter).into_tuple::<i32>().one(txn).await?)
+}
+
+/// Inserts `row` and returns its new internal key; a clash names `record`.
+async fn create<A>(txn: &DatabaseTransaction, record: &Named, row: A) -> Result<i32, ApiError>
+where
+    A: ActiveModelTrait,
+    <A::Entity as EntityTrait>::PrimaryKey: PrimaryKeyTrait<ValueType = i32>,
+{
+    let result = <A::Entity as EntityTrait>::insert(row).exec(txn).await.map_err(|error| record.clash(error))?;
+    Ok(result.last_insert_id)
+}
+
+/// What the demo found for one of its records.
+enum Found {
+    /// Created now: the demo owns it and may link it.
+    Created(i32),
+    /// There already, left exactly as it was.
+    Reused(i32),
+}
+
+impl Found {
+    fn id(&self) -> i32 {
+        match self {
+            Self::Created(id) | Self::Reused(id) => *id,
+        }
+    }
+}
+
+impl Tally {
+    /// The demo's reference record `record` (an organisation, topic, contact or commission): the
+    /// one already stored under its natural key (`by_key`) or, failing that, under the demo's own
+    /// public id (`by_public_id`: loaded before, its key since edited) is reused as it is;
+    /// otherwise `row` is created.
+    async fn reuse_or_create<A>(
+        &mut self,
+        txn: &DatabaseTransaction,
+        record: Named,
+        id: <A::Entity as EntityTrait>::Column,
+        by_key: Condition,
+        by_public_id: Condition,
+        row: A,
+    ) -> Result<Found, ApiError>
+    where
+        A: ActiveModelTrait,
+        <A::Entity as EntityTrait>::PrimaryKey: PrimaryKeyTrait<ValueType = i32>,
+    {
+        for filter in [by_key, by_public_id] {
+            if let Some(existing) = find_id::<A::Entity>(txn, id, filter).await? {
+                tracing::info!(record = %record, "demo content: an existing record is reused as it is");
+                self.reused += 1;
+                return Ok(Found::Reused(existing));
+            }
+        }
+        self.created += 1;
+        Ok(Found::Created(create(txn, &record, row).await?))
+    }
+
+    /// Creates the demo release `row` unless its language and slug are taken, and returns its key.
+    ///
+    /// A taken one is real content (`load` writes nothing once any demo release is there), and a
+    /// release cannot be shared the way an organisation is: the demo stands aside for that one
+    /// release, with a warning naming it, and loads the rest. Refusing to start instead would
+    /// make optional sample content a reason for the server not to come up.
+    async fn create_release(
+        &mut self,
+        txn: &DatabaseTransaction,
+        row: release::ActiveModel,
+        language: &str,
+        slug: &str,
+    ) -> Result<Option<i32>, ApiError> {
+        let record = Named::new("release", format!("{language}/{slug}"));
+        let taken = Condition::all().add(release::Column::Language.eq(language)).add(release::Column::Slug.eq(slug));
+        if find_id::<release::Entity>(txn, release::Column::Id, taken).await?.is_some() {
+            tracing::warn!(
+                record = %record,
+                "demo content: another release holds this language and slug; the demo leaves it alone and goes without its own"
+            );
+            self.skipped += 1;
+            return Ok(None);
+        }
+        self.created += 1;
+        Ok(Some(create(txn, &record, row).await?))
+    }
+}
+
+/// Public ids of every demo release: if any is stored, the demo was loaded.
+fn release_public_ids() -> Vec<Uuid> {
+    std::iter::once(demo_id("release/quito"))
+        .chain((0..RELEASES - 1).map(|index| demo_id(&format!("release/sample-{index}"))))
+        .collect()
+}
+
+/// Loads the demo content unless it is already there, next to whatever else is stored, changing no
+/// record it did not create.
+///
+/// - Once any demo release is stored (by its public id), nothing is written: a second load changes
+///   nothing, and demo records an editor has since deleted stay deleted.
+/// - Organisations, topics, contacts and the commission already stored under the demo's natural
+///   keys (slug, contact key) are reused as they are, never updated: a real `iom` keeps its name and
+///   the demo's releases link to it. Only commissions and releases the demo creates get the demo's
+///   members and links.
+/// - A demo release whose language and slug are taken is skipped with a warning (see
+///   [`Tally::create_release`]).
+/// - A write that still clashes fails the whole load with a `CONFLICT` that names the record.
 pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
-    let already = release::Entity::find()
-        .filter(release::Column::Language.eq(QUITO_LANGUAGE))
-        .filter(release::Column::Slug.eq(QUITO_SLUG))
-        .count(db)
-        .await?;
+    let already =
+        release::Entity::find().filter(release::Column::PublicId.is_in(release_public_ids())).count(db).await?;
     if already > 0 {
         tracing::info!("demo content already loaded");
         return Ok(());
     }
     let txn = db.begin().await?;
+    let mut tally = Tally::default();
     // The capture carries no date. The text calls the Commission (formed in 2004) "recently
     // created" and announces seminars "in the coming months", so we date it to early 2005.
     let quito_published = at(2005, 2, 14, 15);
@@ -199,8 +349,9 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
 
     let mut org_ids = std::collections::HashMap::new();
     for org in organisations() {
+        let public_id = demo_id(&format!("organisation/{}", org.slug));
         let row = organisation::ActiveModel {
-            public_id: Set(demo_id(&format!("organisation/{}", org.slug))),
+            public_id: Set(public_id),
             slug: Set(org.slug.into()),
             name: Set(org.name.into()),
             acronym: Set(org.acronym.map(Into::into)),
@@ -213,60 +364,96 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
             updated_at: Set(created),
             ..Default::default()
         };
-        org_ids.insert(org.slug, bulk::insert_one(&txn, row).await?);
+        let found = tally
+            .reuse_or_create(
+                &txn,
+                Named::new("organisation", org.slug),
+                organisation::Column::Id,
+                Condition::all().add(organisation::Column::Slug.eq(org.slug)),
+                Condition::all().add(organisation::Column::PublicId.eq(public_id)),
+                row,
+            )
+            .await?;
+        org_ids.insert(org.slug, found.id());
     }
     let org = |slug: &str| org_ids.get(slug).copied().ok_or_else(|| ApiError::bad_input("demo", slug.to_owned()));
 
-    let commission_id = bulk::insert_one(
-        &txn,
-        commission::ActiveModel {
-            public_id: Set(demo_id("commission/ecuador")),
-            slug: Set(COMMISSION_SLUG.into()),
-            name: Set("Inter-institutional Commission for the National Plan to Combat Human Trafficking".into()),
-            mandate: Set("To draft a National Plan to “Combat Human Trafficking and Other Forms of Sexual and Labour \
+    let commission_public_id = demo_id("commission/ecuador");
+    let commission = tally
+        .reuse_or_create(
+            &txn,
+            Named::new("commission", COMMISSION_SLUG),
+            commission::Column::Id,
+            Condition::all().add(commission::Column::Slug.eq(COMMISSION_SLUG)),
+            Condition::all().add(commission::Column::PublicId.eq(commission_public_id)),
+            commission::ActiveModel {
+                public_id: Set(commission_public_id),
+                slug: Set(COMMISSION_SLUG.into()),
+                name: Set("Inter-institutional Commission for the National Plan to Combat Human Trafficking".into()),
+                mandate: Set(
+                    "To draft a National Plan to “Combat Human Trafficking and Other Forms of Sexual and Labour \
                 Exploitation” in Ecuador, combating human trafficking, migrant smuggling, sexual and labour \
                 exploitation, the prostitution of women, boys and adolescents, child pornography and the \
                 corruption of minors having been declared a political priority of the State."
-                .into()),
-            country: Set(Some("EC".into())),
-            // The text says only "formed in 2004": the day is unknown, so no date is invented.
-            established_on: Set(None),
-            legal_basis: Set(Some("Executive Decree (2004)".into())),
-            head_organisation_id: Set(Some(org("ec-ministry-of-government")?)),
-            status: Set(commission::Status::Active),
-            created_at: Set(created),
-            updated_at: Set(created),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let mut members = Vec::new();
-    for (slug, role) in MEMBERS {
-        members.push(commission_member::ActiveModel {
-            commission_id: Set(commission_id),
-            organisation_id: Set(org(slug)?),
-            role: Set(role),
-            since: Set(None),
-            until: Set(None),
-        });
+                        .into(),
+                ),
+                country: Set(Some("EC".into())),
+                // The text says only "formed in 2004": the day is unknown, so no date is invented.
+                established_on: Set(None),
+                legal_basis: Set(Some("Executive Decree (2004)".into())),
+                head_organisation_id: Set(Some(org("ec-ministry-of-government")?)),
+                status: Set(commission::Status::Active),
+                created_at: Set(created),
+                updated_at: Set(created),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let commission_id = commission.id();
+    // A commission that was already there keeps the members it has: adding the demo's would
+    // change real content.
+    if let Found::Created(commission_id) = commission {
+        let mut members = Vec::new();
+        for (slug, role) in MEMBERS {
+            members.push(commission_member::ActiveModel {
+                commission_id: Set(commission_id),
+                organisation_id: Set(org(slug)?),
+                role: Set(role),
+                since: Set(None),
+                until: Set(None),
+            });
+        }
+        bulk::insert_all(&txn, members).await?;
     }
-    bulk::insert_all(&txn, members).await?;
 
     let mut topic_ids = Vec::new();
     for (slug, name) in TOPICS {
+        let public_id = demo_id(&format!("topic/{slug}"));
         let row = topic::ActiveModel {
-            public_id: Set(demo_id(&format!("topic/{slug}"))),
+            public_id: Set(public_id),
             slug: Set(slug.into()),
             name: Set(name.into()),
             created_at: Set(created),
             updated_at: Set(created),
             ..Default::default()
         };
-        topic_ids.push(bulk::insert_one(&txn, row).await?);
+        let found = tally
+            .reuse_or_create(
+                &txn,
+                Named::new("topic", slug),
+                topic::Column::Id,
+                Condition::all().add(topic::Column::Slug.eq(slug)),
+                Condition::all().add(topic::Column::PublicId.eq(public_id)),
+                row,
+            )
+            .await?;
+        topic_ids.push(found.id());
     }
 
-    let moncayo = bulk::insert_one(
+    let moncayo = contact(
+        &mut tally,
         &txn,
+        "maria-isabel-moncayo",
         contact::ActiveModel {
             public_id: Set(demo_id("contact/maria-isabel-moncayo")),
             key: Set(Some("maria-isabel-moncayo".into())),
@@ -284,8 +471,10 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
         },
     )
     .await?;
-    let sample_desk = bulk::insert_one(
+    let sample_desk = contact(
+        &mut tally,
         &txn,
+        "sample-press-desk",
         contact::ActiveModel {
             public_id: Set(demo_id("contact/sample-press-desk")),
             key: Set(Some("sample-press-desk".into())),
@@ -304,8 +493,10 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
     )
     .await?;
     // Never shown to anonymous readers: proves the visibility rule on demo data.
-    let private_desk = bulk::insert_one(
+    let private_desk = contact(
+        &mut tally,
         &txn,
+        "sample-duty-officer",
         contact::ActiveModel {
             public_id: Set(demo_id("contact/sample-duty-officer")),
             key: Set(Some("sample-duty-officer".into())),
@@ -324,43 +515,56 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
     )
     .await?;
 
-    let quito = bulk::insert_one(
-        &txn,
-        release::ActiveModel {
-            public_id: Set(demo_id("release/quito")),
-            language: Set(QUITO_LANGUAGE.into()),
-            slug: Set(QUITO_SLUG.into()),
-            translation_group: Set(None),
-            title: Set(QUITO_TITLE.into()),
-            summary: Set(Some(QUITO_SUMMARY.into())),
-            body: Set(QUITO_BODY.into()),
-            dateline_city: Set(Some("Quito".into())),
-            dateline_country: Set(Some("EC".into())),
-            status: Set(release::Status::Published),
-            published_at: Set(Some(quito_published)),
-            created_at: Set(created),
-            updated_at: Set(quito_published),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let mut release_topics = vec![release_topic::ActiveModel { release_id: Set(quito), topic_id: Set(topic_ids[0]) }];
-    let mut release_commissions =
-        vec![release_commission::ActiveModel { release_id: Set(quito), commission_id: Set(commission_id) }];
+    let mut release_topics = Vec::new();
+    let mut release_commissions = Vec::new();
     let mut release_organisations = Vec::new();
-    for (slug, _) in MEMBERS {
-        let role = match slug {
-            "iom" => release_organisation::Role::Funder,
-            _ => release_organisation::Role::Member,
-        };
-        release_organisations.push(release_organisation::ActiveModel {
+    let mut release_contacts = Vec::new();
+    let quito = tally
+        .create_release(
+            &txn,
+            release::ActiveModel {
+                public_id: Set(demo_id("release/quito")),
+                language: Set(QUITO_LANGUAGE.into()),
+                slug: Set(QUITO_SLUG.into()),
+                translation_group: Set(None),
+                title: Set(QUITO_TITLE.into()),
+                summary: Set(Some(QUITO_SUMMARY.into())),
+                body: Set(QUITO_BODY.into()),
+                dateline_city: Set(Some("Quito".into())),
+                dateline_country: Set(Some("EC".into())),
+                status: Set(release::Status::Published),
+                published_at: Set(Some(quito_published)),
+                created_at: Set(created),
+                updated_at: Set(quito_published),
+                ..Default::default()
+            },
+            QUITO_LANGUAGE,
+            QUITO_SLUG,
+        )
+        .await?;
+    // Links go only from releases created now, so they never touch a release the demo did not
+    // write, and none of them can exist already.
+    if let Some(quito) = quito {
+        release_topics.push(release_topic::ActiveModel { release_id: Set(quito), topic_id: Set(topic_ids[0]) });
+        release_commissions
+            .push(release_commission::ActiveModel { release_id: Set(quito), commission_id: Set(commission_id) });
+        for (slug, _) in MEMBERS {
+            let role = match slug {
+                "iom" => release_organisation::Role::Funder,
+                _ => release_organisation::Role::Member,
+            };
+            release_organisations.push(release_organisation::ActiveModel {
+                release_id: Set(quito),
+                organisation_id: Set(org(slug)?),
+                role: Set(role),
+            });
+        }
+        release_contacts.push(release_contact::ActiveModel {
             release_id: Set(quito),
-            organisation_id: Set(org(slug)?),
-            role: Set(role),
+            contact_id: Set(moncayo),
+            position: Set(0),
         });
     }
-    let mut release_contacts =
-        vec![release_contact::ActiveModel { release_id: Set(quito), contact_id: Set(moncayo), position: Set(0) }];
 
     // Synthetic samples: five stories, each told in up to three languages (a translation group),
     // plus drafts and a release scheduled far ahead that anonymous readers never see.
@@ -377,31 +581,41 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
             34 => (release::Status::Scheduled, Some(at(2037, 12, 31, 0))),
             _ => (release::Status::Published, Some(base + Duration::days(index as i64 * 3))),
         };
-        let id = bulk::insert_one(
-            &txn,
-            release::ActiveModel {
-                public_id: Set(demo_id(&format!("release/sample-{index}"))),
-                language: Set(language.into()),
-                slug: Set(format!("sample-release-{story:02}")),
-                translation_group: Set(Some(demo_id(&format!("translation-group/{story}")))),
-                title: Set(format!("[{word} {story:02}] Synthetic release about {}", TOPICS[story % TOPICS.len()].1)),
-                summary: Set(Some(format!("Synthetic demo content ({language}), story {story}, datelined {city}."))),
-                body: Set(format!(
-                    "*Synthetic demo content: this release is not real.*\n\nStory {story} in `{language}`, \
+        let slug = format!("sample-release-{story:02}");
+        let id = tally
+            .create_release(
+                &txn,
+                release::ActiveModel {
+                    public_id: Set(demo_id(&format!("release/sample-{index}"))),
+                    language: Set(language.into()),
+                    slug: Set(slug.clone()),
+                    translation_group: Set(Some(demo_id(&format!("translation-group/{story}")))),
+                    title: Set(format!(
+                        "[{word} {story:02}] Synthetic release about {}",
+                        TOPICS[story % TOPICS.len()].1
+                    )),
+                    summary: Set(Some(format!(
+                        "Synthetic demo content ({language}), story {story}, datelined {city}."
+                    ))),
+                    body: Set(format!(
+                        "*Synthetic demo content: this release is not real.*\n\nStory {story} in `{language}`, \
                      written to show paging, filters and translations.\n\n- datelined {city}\n- topic: {}\n",
-                    TOPICS[story % TOPICS.len()].1
-                )),
-                dateline_city: Set(Some(city.into())),
-                dateline_country: Set(Some(country.into())),
-                status: Set(status),
-                published_at: Set(published_at),
-                created_at: Set(base - Duration::days(1)),
-                // Written before it goes live: never a change time in the future.
-                updated_at: Set(published_at.map_or(base, |at| at.min(base + Duration::days(120)))),
-                ..Default::default()
-            },
-        )
-        .await?;
+                        TOPICS[story % TOPICS.len()].1
+                    )),
+                    dateline_city: Set(Some(city.into())),
+                    dateline_country: Set(Some(country.into())),
+                    status: Set(status),
+                    published_at: Set(published_at),
+                    created_at: Set(base - Duration::days(1)),
+                    // Written before it goes live: never a change time in the future.
+                    updated_at: Set(published_at.map_or(base, |at| at.min(base + Duration::days(120)))),
+                    ..Default::default()
+                },
+                language,
+                &slug,
+            )
+            .await?;
+        let Some(id) = id else { continue };
         release_topics.push(release_topic::ActiveModel {
             release_id: Set(id),
             topic_id: Set(topic_ids[story % topic_ids.len()]),
@@ -434,8 +648,31 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
     bulk::insert_all(&txn, release_commissions).await?;
     bulk::insert_all(&txn, release_organisations).await?;
     bulk::insert_all(&txn, release_contacts).await?;
-    crate::service::write::advance_mark(&txn).await?;
+    if tally.created > 0 {
+        crate::service::write::advance_mark(&txn).await?;
+    }
     txn.commit().await?;
-    tracing::info!(releases = RELEASES, "demo content loaded");
+    tracing::info!(created = tally.created, reused = tally.reused, skipped = tally.skipped, "demo content loaded");
     Ok(())
+}
+
+/// The demo contact `key`: reused if a contact holds that key (or the demo's public id), else `row`.
+async fn contact(
+    tally: &mut Tally,
+    txn: &DatabaseTransaction,
+    key: &str,
+    row: contact::ActiveModel,
+) -> Result<i32, ApiError> {
+    let public_id = demo_id(&format!("contact/{key}"));
+    let found = tally
+        .reuse_or_create(
+            txn,
+            Named::new("contact", key),
+            contact::Column::Id,
+            Condition::all().add(contact::Column::Key.eq(key)),
+            Condition::all().add(contact::Column::PublicId.eq(public_id)),
+            row,
+        )
+        .await?;
+    Ok(found.id())
 }
