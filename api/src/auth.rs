@@ -156,6 +156,7 @@ mod tests {
             title: "t".into(),
             summary: None,
             body: String::new(),
+            body_format: release::BodyFormat::Markdown,
             dateline_city: None,
             dateline_country: None,
             status,

@@ -47,8 +47,8 @@ pub struct Limits {
     /// Page size when neither `first` nor `last` is given.
     #[arg(long, env = "NEWSROOM_DEFAULT_PAGE_SIZE", default_value_t = 20)]
     pub default_page_size: u64,
-    /// Largest request body accepted, in bytes.
-    #[arg(long, env = "NEWSROOM_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    /// Largest request body accepted, in bytes: room for a release body of 4 MiB, escaped in JSON.
+    #[arg(long, env = "NEWSROOM_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
     /// Most operations one batched GraphQL request (a JSON array) may carry.
     #[arg(long, env = "NEWSROOM_MAX_BATCH_OPERATIONS", default_value_t = 10)]
@@ -67,7 +67,7 @@ impl Default for Limits {
             max_complexity: 20_000,
             max_page_size: 100,
             default_page_size: 20,
-            max_body_bytes: 256 * 1024,
+            max_body_bytes: 10 * 1024 * 1024,
             max_batch_operations: 10,
             max_batch_complexity: 20_000,
         }

@@ -186,6 +186,7 @@ pub async fn releases(db: &impl ConnectionTrait, rows: &[release::Model]) -> Res
                 title: row.title.clone(),
                 summary: row.summary.clone(),
                 body: row.body.clone(),
+                body_format: row.body_format,
                 dateline_city: row.dateline_city.clone(),
                 dateline_country: row.dateline_country.clone(),
                 status: row.status,

@@ -16,9 +16,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::Access,
+    body,
     config::FeedSettings,
     error::ApiError,
-    markdown,
     service::{
         self, Ref,
         feed::{Cursor, Item},
@@ -310,7 +310,7 @@ fn entry(settings: &FeedSettings, item: &Item) -> Entry {
         (None, None) => None,
     }
     .map(|dateline| clean(&dateline));
-    let body = markdown::to_safe_html(&clean(&release.body));
+    let body = body::to_safe_html(&clean(&release.body), release.body_format);
     let content_html = match &dateline {
         Some(dateline) => format!("<p><strong>{}</strong></p>\n{body}", html_escape(dateline)),
         None => body,

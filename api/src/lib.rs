@@ -3,6 +3,7 @@
 //! Data flows one way: a face (GraphQL, CLI) calls `service`, and `service` talks to `entity`.
 
 pub mod auth;
+pub mod body;
 pub mod cli;
 pub mod config;
 pub mod demo;
@@ -12,7 +13,6 @@ pub mod feeds;
 pub mod graphql;
 pub mod http;
 pub mod import;
-pub mod markdown;
 pub mod routes;
 pub mod seed;
 pub mod service;

@@ -86,6 +86,20 @@ pub fn long_text(value: &str) -> Result<(), String> {
     }
 }
 
+/// Longest release body, in bytes of UTF-8: real bodies with inline images pass 1 MB. Every
+/// engine stores it (MariaDB in `LONGTEXT`, see migration `m20261201_000005`).
+pub const RELEASE_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// Fits a release body (blank allowed).
+pub fn release_body(value: &str) -> Result<(), String> {
+    no_nul(value)?;
+    if value.len() > RELEASE_BODY_BYTES {
+        Err(format!("must be at most {RELEASE_BODY_BYTES} bytes (4 MiB) of UTF-8, got {}", value.len()))
+    } else {
+        Ok(())
+    }
+}
+
 /// An email address (RFC 5322 addr-spec, as `email_address` reads it).
 pub fn email(value: &str) -> Result<(), String> {
     at_most(value, 254)?;

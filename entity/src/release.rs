@@ -19,6 +19,19 @@ pub enum Status {
     Archived,
 }
 
+/// What a release's body is written in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+#[serde(rename_all = "snake_case")]
+pub enum BodyFormat {
+    #[default]
+    #[sea_orm(string_value = "markdown")]
+    Markdown,
+    /// As archives hold it; sanitised on output, never read as Markdown.
+    #[sea_orm(string_value = "html")]
+    Html,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "release")]
 pub struct Model {
@@ -34,9 +47,10 @@ pub struct Model {
     pub title: String,
     #[sea_orm(column_type = "Text", nullable)]
     pub summary: Option<String>,
-    /// Markdown source.
+    /// The source, in `body_format`.
     #[sea_orm(column_type = "Text")]
     pub body: String,
+    pub body_format: BodyFormat,
     pub dateline_city: Option<String>,
     /// ISO 3166-1 alpha-2 country of the dateline.
     pub dateline_country: Option<String>,

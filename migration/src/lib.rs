@@ -7,6 +7,7 @@ mod m20261128_000001_create_content_tables;
 mod m20261128_000002_editorial_history;
 mod m20261128_000003_contact_key;
 mod m20261128_000004_write_mark;
+mod m20261201_000005_release_body_format;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_editorial_history::Migration),
             Box::new(m20261128_000003_contact_key::Migration),
             Box::new(m20261128_000004_write_mark::Migration),
+            Box::new(m20261201_000005_release_body_format::Migration),
         ]
     }
 }

@@ -592,7 +592,7 @@ fn slugify(text: &str) -> String {
 
 /// The US Department of Justice releases in tests/data, mapped to newsroom's format as the
 /// README documents: the URL's last segment is the slug, `date` is `published_at`, the HTML body is
-/// kept as the (Markdown) body, topics become topics and components organisations (mentioned).
+/// the body (`body_format: html`), topics become topics and components organisations (mentioned).
 fn doj_records() -> (String, usize) {
     let path = format!("{}/tests/data/doj_press_releases_sample.ndjson", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
@@ -627,6 +627,7 @@ fn doj_records() -> (String, usize) {
             "slug": slugify(row["url"].as_str().unwrap().trim_end_matches('/').rsplit('/').next().unwrap()),
             "title": row["title"],
             "body": row["body_html"],
+            "body_format": "html",
             "dateline_country": "US",
             "status": "published",
             "published_at": row["date"],
@@ -693,4 +694,86 @@ db_tests!(TestApp::spawn_editorial =>
     an_imported_revision_holds_the_release_as_stored,
     only_importers_and_admins_may_import_or_export,
 );
-db_tests!(spawn_empty => real_published_releases_import_whole, real_releases_reimport_unchanged_whatever_the_order);
+db_tests!(
+    spawn_empty => real_published_releases_import_whole,
+    real_releases_reimport_unchanged_whatever_the_order,
+    real_html_bodies_come_out_intact,
+    bodies_of_up_to_4_mib_are_stored_on_every_engine,
+);
+
+/// Every DOJ release's HTML body comes out as HTML: no tag escaped that the source did not escape
+/// (Markdown would have turned indented HTML into `<pre><code>&lt;ul …`), and a text form.
+async fn real_html_bodies_come_out_intact(app: TestApp) {
+    let (body, releases) = doj_records();
+    let (status, _) = ndjson(&app, &body).await;
+    assert_eq!(status, StatusCode::OK);
+    let source =
+        std::fs::read_to_string(format!("{}/tests/data/doj_press_releases_sample.ndjson", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+    let bodies: std::collections::HashMap<String, String> = source
+        .lines()
+        .map(|line| {
+            let row: Value = serde_json::from_str(line).unwrap();
+            let slug = slugify(row["url"].as_str().unwrap().trim_end_matches('/').rsplit('/').next().unwrap());
+            (slug, row["body_html"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    let query = "query($after: String) { releases(first: 100, after: $after) { pageInfo { hasNextPage endCursor }
+      edges { node { slug bodyFormat body bodyHtml bodyText } } } }";
+    let (mut after, mut seen) = (Value::Null, 0);
+    loop {
+        let data = app.data(query, json!({ "after": after })).await;
+        for edge in data["releases"]["edges"].as_array().unwrap() {
+            let node = &edge["node"];
+            let slug = node["slug"].as_str().unwrap();
+            let source = &bodies[slug];
+            assert_eq!(node["bodyFormat"], "HTML");
+            assert_eq!(node["body"].as_str(), Some(source.as_str()), "{slug}: stored as given");
+            let html = node["bodyHtml"].as_str().unwrap();
+            for escaped in ["&lt;", "<pre><code>"] {
+                assert!(!html.contains(escaped) || source.contains(escaped), "{slug}: {escaped} in {html}");
+            }
+            let text = node["bodyText"].as_str().unwrap();
+            assert!(!text.contains("<p>") && !text.contains("</"), "{slug}: markup in its text");
+            seen += 1;
+        }
+        if data["releases"]["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = data["releases"]["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(seen, releases);
+}
+
+/// A body of 4 MiB is stored and read back whole on every engine, through the import and the
+/// mutations alike; a byte more is refused, naming the field and the limit.
+async fn bodies_of_up_to_4_mib_are_stored_on_every_engine(app: TestApp) {
+    let limit = 4 * 1024 * 1024;
+    // Multi-byte text, as real bodies are, right up to the limit.
+    let paragraph = "<p>Déclaration — «texte intégral» 📄</p>\n";
+    let mut big = paragraph.repeat(limit / paragraph.len());
+    big.push_str(&"x".repeat(limit - big.len()));
+    assert_eq!(big.len(), limit);
+    let record = |slug: &str, body: &str| {
+        json!({ "type": "release", "language": "fr", "slug": slug, "title": "Long", "body": body, "body_format": "html" })
+            .to_string()
+    };
+    let (status, report) = ndjson(&app, &record("long", &big)).await;
+    assert_eq!(status, StatusCode::OK, "{report:#}");
+    let editor = token("editor");
+    let stored = app.data_as(&editor, "{ release(language: \"fr\", slug: \"long\") { body } }", json!({})).await;
+    assert!(stored["release"]["body"].as_str() == Some(big.as_str()), "the import's body came back whole");
+
+    let too_big = format!("{big}y");
+    let (status, report) = ndjson(&app, &record("longer", &too_big)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let failure = &report["failures"][0];
+    assert_eq!(failure["field"], "body");
+    assert!(failure["message"].as_str().unwrap().contains("4194304 bytes"), "{failure}");
+
+    let create = "mutation($body: String!) { createRelease(input: { language: \"es\", slug: \"largo\", title: \"Largo\", body: $body, bodyFormat: HTML }) { body bodyFormat } }";
+    let created = app.data_as(&editor, create, json!({ "body": big })).await;
+    assert!(created["createRelease"]["body"].as_str() == Some(big.as_str()), "the mutation's body came back whole");
+    let body = app.graphql_as(Some(&editor), create, json!({ "body": too_big })).await;
+    assert_eq!(body["errors"][0]["extensions"]["field"], "input.body", "{}", &body.to_string()[..300]);
+}

@@ -40,7 +40,7 @@ async fn oversized_pages_are_refused(app: TestApp) {
 }
 
 async fn oversized_bodies_are_refused(app: TestApp) {
-    let padding = " ".repeat(300 * 1024);
+    let padding = " ".repeat(11 * 1024 * 1024);
     let response = app
         .client
         .post(format!("{}/graphql", app.address))

@@ -25,8 +25,9 @@ use super::{
 };
 use crate::{
     auth::{Caller, policy::Operation},
+    body,
     error::{ApiError, GqlResult},
-    markdown, service,
+    service,
     service::release::{Columns, Filter, Order, OrderField, Parent},
     validate,
 };
@@ -46,6 +47,16 @@ pub enum ReleaseStatus {
     Published,
     /// Withdrawn: no longer public, but kept.
     Archived,
+}
+
+/// What a release's body is written in.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "release::BodyFormat")]
+pub enum BodyFormat {
+    /// CommonMark, with tables.
+    Markdown,
+    /// HTML, as archives and other systems hold it: kept as given, sanitised on output.
+    Html,
 }
 
 /// Why a release names an organisation.
@@ -130,13 +141,24 @@ impl Release {
     async fn summary(&self) -> Option<&str> {
         self.0.summary.as_deref()
     }
-    /// Body as Markdown.
+    /// Body as written, in `bodyFormat`.
     async fn body(&self) -> &str {
         &self.0.body
     }
-    /// Body rendered to HTML and sanitised: safe to insert into a page.
+    /// What `body` is written in.
+    async fn body_format(&self) -> BodyFormat {
+        self.0.body_format.into()
+    }
+    /// Body as HTML (Markdown rendered, HTML as given), sanitised: safe to insert into a page.
+    /// Lists, tables, headings, links and images by URL stay; scripts, event handlers and `data:`
+    /// URLs do not.
     async fn body_html(&self) -> String {
-        markdown::to_safe_html(&self.0.body)
+        body::to_safe_html(&self.0.body, self.0.body_format)
+    }
+    /// Body as plain text, without markup: a line per paragraph, heading or list item. For
+    /// excerpts and search.
+    async fn body_text(&self) -> String {
+        body::to_text(&self.0.body, self.0.body_format)
     }
     /// Where it was written; `null` when neither the city nor the country is known.
     async fn dateline(&self) -> Option<Dateline> {

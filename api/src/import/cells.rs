@@ -37,6 +37,7 @@ pub fn columns(kind: Kind) -> &'static [&'static str] {
             "title",
             "summary",
             "body",
+            "body_format",
             "dateline_city",
             "dateline_country",
             "status",

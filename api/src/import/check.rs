@@ -159,7 +159,7 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
             check("slug", validate::slug(&r.slug));
             check("title", validate::text(&r.title, 500));
             check("summary", optional(&r.summary, &validate::long_text));
-            check("body", validate::long_text(&r.body));
+            check("body", validate::release_body(&r.body));
             check("dateline_city", optional(&r.dateline_city, &short));
             country("dateline_country", &mut r.dateline_country, &mut check);
             use entity::release::Status;

@@ -204,9 +204,12 @@ pub struct ReleaseRecord {
     pub title: String,
     #[serde(default)]
     pub summary: Option<String>,
-    /// Markdown.
+    /// In `body_format`.
     #[serde(default)]
     pub body: String,
+    /// `markdown` (the default) or `html`.
+    #[serde(default)]
+    pub body_format: release::BodyFormat,
     #[serde(default)]
     pub dateline_city: Option<String>,
     #[serde(default)]

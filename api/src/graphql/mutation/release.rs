@@ -11,7 +11,7 @@ use crate::{
     graphql::{
         db,
         node::Kind,
-        release::{Release, ReleaseOrganisationRole},
+        release::{BodyFormat, Release, ReleaseOrganisationRole},
     },
     service::{
         release::{
@@ -44,8 +44,10 @@ pub struct CreateReleaseInput {
     title: String,
     /// Standfirst: one or two sentences, at most 65,535 bytes.
     summary: Option<String>,
-    /// The body as Markdown, at most 65,535 bytes; empty when left out.
+    /// The body, in `bodyFormat`, at most 4 MiB (4,194,304 bytes) of UTF-8; empty when left out.
     body: Option<String>,
+    /// What `body` is written in; Markdown when left out.
+    body_format: Option<BodyFormat>,
     /// City it was written in, e.g. "Quito": not blank, at most 255 characters.
     dateline_city: Option<String>,
     /// Country it was written in: ISO 3166-1 alpha-2 (any case), e.g. `EC`.
@@ -75,8 +77,10 @@ pub struct UpdateReleaseInput {
     title: Option<String>,
     /// New standfirst, at most 65,535 bytes; `null` clears it.
     summary: MaybeUndefined<String>,
-    /// New body as Markdown, at most 65,535 bytes.
+    /// New body, in `bodyFormat`, at most 4 MiB (4,194,304 bytes) of UTF-8.
     body: Option<String>,
+    /// What the body is written in; left as it is when left out.
+    body_format: Option<BodyFormat>,
     /// New dateline city: not blank, at most 255 characters; `null` clears it.
     dateline_city: MaybeUndefined<String>,
     /// New dateline country, ISO 3166-1 alpha-2 (any case); `null` clears it.
@@ -139,6 +143,7 @@ impl ReleaseMutation {
             title: Some(input.title),
             summary: Some(input.summary),
             body: input.body,
+            body_format: input.body_format.map(Into::into),
             dateline_city: Some(input.dateline_city),
             dateline_country: Some(input.dateline_country),
             translation_of: input.translation_of.map(|id| Some(key(&id, Kind::Release))),
@@ -170,6 +175,7 @@ impl ReleaseMutation {
             title: input.title,
             summary: patch(input.summary, |value| value),
             body: input.body,
+            body_format: input.body_format.map(Into::into),
             dateline_city: patch(input.dateline_city, |value| value),
             dateline_country: patch(input.dateline_country, |value| value),
             translation_of: patch(input.translation_of, |id| key(&id, Kind::Release)),

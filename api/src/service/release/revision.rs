@@ -92,6 +92,9 @@ struct Restorable {
     title: String,
     summary: Option<String>,
     body: String,
+    /// Revisions written before bodies had a format hold Markdown.
+    #[serde(default)]
+    body_format: entity::release::BodyFormat,
     dateline_city: Option<String>,
     dateline_country: Option<String>,
     topics: Vec<String>,
@@ -127,6 +130,7 @@ pub async fn restore(
         title: Some(old.title),
         summary: Some(old.summary),
         body: Some(old.body),
+        body_format: Some(old.body_format),
         dateline_city: Some(old.dateline_city),
         dateline_country: Some(old.dateline_country),
         translation_of: None,

@@ -23,6 +23,7 @@ pub(crate) type SnapshotRelations = (Vec<String>, Vec<String>, Vec<(String, rele
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Snapshot<'a> {
     body: &'a str,
+    body_format: release::BodyFormat,
     commissions: Vec<String>,
     contacts: Vec<Uuid>,
     dateline_city: Option<&'a str>,
@@ -55,6 +56,7 @@ impl<'a> Snapshot<'a> {
         organisations.sort_by(|a, b| a.0.cmp(&b.0));
         Self {
             body: &release.body,
+            body_format: release.body_format,
             commissions,
             contacts,
             dateline_city: release.dateline_city.as_deref(),

@@ -37,6 +37,7 @@ pub struct Patch {
     pub title: Option<String>,
     pub summary: Option<Option<String>>,
     pub body: Option<String>,
+    pub body_format: Option<release::BodyFormat>,
     pub dateline_city: Option<Option<String>>,
     pub dateline_country: Option<Option<String>>,
     /// Join the translation group of this release (`Some(None)`: leave the group).
@@ -208,8 +209,11 @@ async fn changes(
     }
     row.summary = write::optional(&mut errors, "summary", patch.summary.clone(), validate::long_text);
     if let Some(body) = &patch.body {
-        errors.check("body", validate::long_text(body));
+        errors.check("body", validate::release_body(body));
         row.body = Set(body.clone());
+    }
+    if let Some(format) = patch.body_format {
+        row.body_format = Set(format);
     }
     row.dateline_city =
         write::optional(&mut errors, "datelineCity", patch.dateline_city.clone(), |text| validate::text(text, 255));
@@ -355,6 +359,9 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     let public_id = Uuid::now_v7();
     if row.body.is_not_set() {
         row.body = Set(String::new());
+    }
+    if row.body_format.is_not_set() {
+        row.body_format = Set(release::BodyFormat::default());
     }
     row.status = Set(release::Status::Draft);
     write::stamp_new(&mut row, public_id, now);
