@@ -68,7 +68,7 @@ pub struct Failure {
     /// The file, when an import reads several.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// The line (NDJSON, CSV) or position (JSON array) of the record, from 1.
+    /// The line of the file (from 1) the record starts on, or where the file stops making sense.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]

@@ -165,10 +165,35 @@ async fn every_bad_input_is_reported_and_nothing_is_written(app: TestApp) {
     let body = csv.as_bytes().to_vec();
     let case = bad("CSV row length", body, "CSV_ROW_LENGTH", Some(3), None);
     refused(&app, BadInput { content_type: "text/csv", query: "?type=topic", ..case }).await;
-    // A JSON array cut short.
-    let body = format!("[{TOPIC},{{\"type\"").into_bytes();
-    let case = bad("truncated array", body, "TRUNCATED_FILE", None, None);
-    refused(&app, BadInput { content_type: "application/json", ..case }).await;
+    // JSON arrays, cut short or malformed: each failure at the line of the file where it is, as in
+    // NDJSON, not at the record's position in the array.
+    let arrays = [
+        bad("truncated array", format!("[{TOPIC},{{\"type\"").into_bytes(), "TRUNCATED_FILE", Some(1), None),
+        bad(
+            "truncated array over lines",
+            format!("[\n{TOPIC},\n{{\"type\"").into_bytes(),
+            "TRUNCATED_FILE",
+            Some(3),
+            None,
+        ),
+        bad(
+            "malformed array",
+            format!("[\n{TOPIC},\n\n{{\"type\":\"topic\" \"slug\":\"x\"}}\n]").into_bytes(),
+            "MALFORMED_JSON",
+            Some(4),
+            None,
+        ),
+        bad(
+            "wrong field type in an array",
+            format!("[\n{TOPIC},\n\n  {{\"type\":\"topic\",\n\"slug\":\"x\",\"name\":5}}\n]").into_bytes(),
+            "WRONG_TYPE",
+            Some(4),
+            Some("name"),
+        ),
+    ];
+    for case in arrays {
+        refused(&app, BadInput { content_type: "application/json", ..case }).await;
+    }
 }
 
 async fn a_byte_order_mark_and_windows_line_endings_are_accepted(app: TestApp) {
