@@ -162,7 +162,8 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
             crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
             let started = std::time::Instant::now();
             let counts = seed::generate(&db, releases).await?;
-            crate::startup::refresh_statistics(&db).await?;
+            crate::database::refresh_statistics(&db).await?;
+            crate::database::truncate_wal(&db).await?;
             println!("seeded {counts} in {:.1}s", started.elapsed().as_secs_f64());
         }
         Command::Token { action: TokenAction::Issue { sub, role, ttl, auth } } => {

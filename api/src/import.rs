@@ -29,7 +29,7 @@ pub use self::{
     reader::Format,
     report::Report,
 };
-use crate::{error::ApiError, service::write::Author};
+use crate::{database, error::ApiError, service::write::Author};
 
 /// What happens to the valid records when some records fail.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -93,7 +93,8 @@ impl Failure {
     }
 }
 
-/// Records written by one import from which the planner statistics are refreshed.
+/// Records written by one import from which the planner statistics are refreshed (and SQLite's
+/// write-ahead log emptied).
 const STATISTICS_AFTER: u64 = 1000;
 
 /// Imports the files `inputs` (each read as its format) together, writing as `author`.
@@ -117,7 +118,12 @@ pub async fn run(
         // Plans made on the statistics of a much smaller database can be a hundred times slower
         // (see `refresh_statistics`); a large import would otherwise keep them until the next
         // hourly refresh or restart.
-        crate::startup::refresh_statistics(db).await?;
+        database::refresh_statistics(db).await?;
+        // Last, so that the statistics just written leave the log too.
+        if let Err(error) = database::truncate_wal(db).await {
+            // The import is committed: a log left long is not a reason to report it failed.
+            tracing::warn!(%error, "could not empty SQLite's write-ahead log after the import");
+        }
     }
     tracing::info!(
         records = report.records,

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod database;
 pub mod demo;
 pub mod error;
 pub mod export;

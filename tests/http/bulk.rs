@@ -621,3 +621,25 @@ db_tests!(TestApp::spawn_editorial =>
     only_importers_and_admins_may_import_or_export,
 );
 db_tests!(spawn_empty => real_published_releases_import_whole);
+
+/// A large import empties SQLite's write-ahead log once it commits, even while a server keeps the
+/// file open (which stops SQLite from removing the log when the importer closes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_import_leaves_sqlite_s_write_ahead_log_empty() {
+    let app = spawn_empty(crate::helpers::Backend::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("topics.ndjson");
+    let topics: Vec<String> = (0..2000)
+        .map(|n| {
+            json!({ "type": "topic", "slug": format!("topic-{n}"), "name": format!("Topic number {n}") }).to_string()
+        })
+        .collect();
+    std::fs::write(&file, topics.join("\n")).unwrap();
+    let (ok, _, stderr) = newsroom(&["import", file.to_str().unwrap(), "--database-url", app.database_url()]);
+    assert!(ok, "{stderr}");
+    let database = app.database_url().trim_start_matches("sqlite://").split('?').next().unwrap().to_owned();
+    let log = std::fs::metadata(format!("{database}-wal")).map_or(0, |metadata| metadata.len());
+    assert!(log < 4096, "the write-ahead log is {log} bytes after the import");
+    let data = app.data("{ topics(first: 1) { totalCount } }", json!({})).await;
+    assert_eq!(data["topics"]["totalCount"], 2000, "{data:#}");
+}
