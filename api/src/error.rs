@@ -117,7 +117,7 @@ impl ApiError {
     }
 
     /// The path of the offending field or argument, where there is one.
-    fn field(&self) -> Option<&str> {
+    pub fn field(&self) -> Option<&str> {
         match self {
             Self::BadUserInput { field, .. } => Some(field),
             Self::PageSizeExceeded { argument, .. } => Some(argument),

@@ -93,6 +93,26 @@ impl Failure {
     }
 }
 
+/// As the command line tells it on standard error: where, what, and the code.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(formatter, "{file}: ")?;
+        }
+        if let Some(line) = self.line {
+            write!(formatter, "line {line}: ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(formatter, "{field}: ")?;
+        }
+        write!(formatter, "{} ({})", self.message, self.code)
+    }
+}
+
+/// A failure can end a command (a file that cannot be read, a database that lacks migrations):
+/// the command line prints it in the report's shape.
+impl std::error::Error for Failure {}
+
 /// Records written by one import from which the planner statistics are refreshed (and SQLite's
 /// write-ahead log emptied).
 const STATISTICS_AFTER: u64 = 1000;

@@ -622,6 +622,51 @@ db_tests!(TestApp::spawn_editorial =>
 );
 db_tests!(spawn_empty => real_published_releases_import_whole);
 
+/// A SQLite database URL for `file`, created on first use as the default one is.
+fn sqlite_url(file: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
+}
+
+/// With `--json`, a command that fails prints one JSON object on standard output, in the shape
+/// of an import report's failures, and still exits with an error.
+#[test]
+fn with_json_a_failed_command_prints_one_json_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir.path().join("newsroom.db"));
+    let missing = dir.path().join("missing.ndjson");
+    let unnamed = dir.path().join("sheet.csv");
+    std::fs::write(&unnamed, "slug,name\nx,X\n").unwrap();
+    let all = dir.path().join("all.csv");
+    // Arguments, then the code, field and file the error names.
+    type Case<'a> = (Vec<&'a str>, &'a str, Option<&'a str>, Option<&'a std::path::Path>);
+    let cases: Vec<Case> = vec![
+        (vec!["import", missing.to_str().unwrap()], "READ_FAILED", None, Some(&missing)),
+        (vec!["import", unnamed.to_str().unwrap()], "BAD_USER_INPUT", Some("type"), Some(&unnamed)),
+        (vec!["export", "--type", "planet"], "BAD_USER_INPUT", Some("type"), None),
+        (vec!["export", "--format", "csv", "--output", all.to_str().unwrap()], "BAD_USER_INPUT", Some("type"), None),
+    ];
+    for (args, code, field, file) in cases {
+        let args = [args.as_slice(), &["--json", "--database-url", &url]].concat();
+        let (ok, stdout, stderr) = newsroom(&args);
+        assert!(!ok, "{args:?} fails");
+        let error: Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: not one JSON object ({e}): {stdout:?}"));
+        assert_eq!(error["code"], code, "{args:?}: {error:#}");
+        assert!(!error["message"].as_str().unwrap().is_empty(), "{args:?}");
+        assert_eq!(error["field"].as_str(), field, "{args:?}: {error:#}");
+        assert_eq!(error["file"].as_str(), file.map(|file| file.to_str().unwrap()), "{args:?}: {error:#}");
+        assert!(!stderr.is_empty(), "{args:?}: the error is told on standard error too");
+    }
+    // A database that cannot be reached.
+    let (ok, stdout, _) = newsroom(&["export", "--json", "--database-url", "postgres://nobody@127.0.0.1:1/none"]);
+    let error: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(!ok);
+    assert_eq!(error["code"], "CONNECT_FAILED", "{error:#}");
+    // Without --json, standard output stays empty.
+    let (ok, stdout, _) = newsroom(&["import", missing.to_str().unwrap(), "--database-url", &url]);
+    assert!(!ok && stdout.is_empty(), "{stdout:?}");
+}
+
 /// A large import empties SQLite's write-ahead log once it commits, even while a server keeps the
 /// file open (which stops SQLite from removing the log when the importer closes).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
