@@ -66,7 +66,8 @@ enum Command {
         /// named by `--type` or by the file name (`organisations.csv`).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Report what would happen, write nothing.
+        /// Report what would happen, write nothing. A SQLite file that does not exist is not
+        /// created: the records are checked against an empty database instead.
         #[arg(long)]
         dry_run: bool,
         /// atomic (all or nothing) or best-effort (valid records land).
@@ -207,7 +208,7 @@ async fn import_command(
     database: DatabaseSettings,
 ) -> anyhow::Result<bool> {
     batch_memory();
-    let db = open_migrated(&database).await?;
+    let db = if options.dry_run { open_for_dry_run(&database).await? } else { open_migrated(&database).await? };
     let report = import_files(&db, files, kind, options, author, json).await?;
     // Closed before the report, so that SQLite, if no one else has the file open, empties its log.
     db.close().await.map_err(|error| cli_failure("DATABASE_ERROR", error))?;
@@ -224,6 +225,45 @@ async fn open_migrated(database: &DatabaseSettings) -> anyhow::Result<sea_orm::D
         .await?
         .map_err(|error| cli_failure("MIGRATION_FAILED", error))?;
     Ok(db)
+}
+
+/// The database a dry run checks against, without creating or changing anything: `database` as
+/// it is, or, when it is a SQLite file that does not exist, an empty database in memory (opening
+/// the file would create it). A database that lacks migrations is refused, since applying them
+/// would change it.
+async fn open_for_dry_run(database: &DatabaseSettings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    if let Some(path) = missing_sqlite_file(&database.database_url) {
+        eprintln!(
+            "dry run: {} does not exist and is not created; the records are checked against an empty database",
+            path.display()
+        );
+        // One connection: every connection of the pool would otherwise need to share the cache,
+        // and SQLite's shared cache answers a busy table with an error, not a wait.
+        let memory = DatabaseSettings { max_connections: 1, ..DatabaseSettings::new("sqlite::memory:") };
+        return open_migrated(&memory).await;
+    }
+    let (db, _) = connect(database).await.map_err(|error| cli_failure("CONNECT_FAILED", error))?;
+    // The read-only check never creates the migrations table, as `get_pending_migrations` would.
+    let pending =
+        Migrator::get_pending_migrations_read_only(&db).await.map_err(|error| cli_failure("DATABASE_ERROR", error))?;
+    if !pending.is_empty() {
+        let message = format!(
+            "the database lacks {} migration(s), and a dry run changes nothing: apply them with `newsroom migrate up` first",
+            pending.len()
+        );
+        return Err(Failure::file("MIGRATIONS_PENDING", message).into());
+    }
+    Ok(db)
+}
+
+/// The file of a SQLite `url` when it does not exist (`None` for other engines and in memory).
+fn missing_sqlite_file(url: &str) -> Option<PathBuf> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options: sea_orm::sqlx::sqlite::SqliteConnectOptions = url.parse().ok()?;
+    let path = options.get_filename();
+    (!path.exists()).then(|| path.to_path_buf())
 }
 
 /// Exports `kinds` in `format` to `output` (or standard output).

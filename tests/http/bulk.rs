@@ -627,6 +627,16 @@ fn sqlite_url(file: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", file.display())
 }
 
+/// The names in `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 /// With `--json`, a command that fails prints one JSON object on standard output, in the shape
 /// of an import report's failures, and still exits with an error.
 #[test]
@@ -665,6 +675,44 @@ fn with_json_a_failed_command_prints_one_json_error() {
     // Without --json, standard output stays empty.
     let (ok, stdout, _) = newsroom(&["import", missing.to_str().unwrap(), "--database-url", &url]);
     assert!(!ok && stdout.is_empty(), "{stdout:?}");
+}
+
+/// A dry run never creates the SQLite file it is pointed at, nor changes one that exists.
+#[test]
+fn a_dry_run_neither_creates_nor_changes_a_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("newsroom.db");
+    let url = sqlite_url(&database);
+    let content = dir.path().join("content.ndjson");
+    std::fs::write(&content, format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"second\",\"name\":\"Second\"}}\n"))
+        .unwrap();
+    let dry_run = || newsroom(&["import", content.to_str().unwrap(), "--dry-run", "--json", "--database-url", &url]);
+
+    // Against a file that does not exist: checked against an empty database, which it says.
+    let (ok, stdout, stderr) = dry_run();
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((report["dry_run"].as_bool(), report["committed"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(counts(&report, "topic"), (2, 0, 0, 0), "{report:#}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert_eq!(listing(dir.path()), ["content.ndjson"], "no database file appears");
+
+    // Against one that exists: opened, and left as it was to the byte.
+    let (ok, _, stderr) = newsroom(&["import", content.to_str().unwrap(), "--database-url", &url]);
+    assert!(ok, "{stderr}");
+    let files = listing(dir.path());
+    let bytes = std::fs::read(&database).unwrap();
+    let modified = std::fs::metadata(&database).unwrap().modified().unwrap();
+    std::fs::write(&content, format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"second\",\"name\":\"Renamed\"}}\n"))
+        .unwrap();
+    let (ok, stdout, stderr) = dry_run();
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(counts(&report, "topic"), (0, 1, 1, 0), "checked against the file's content: {report:#}");
+    assert!(!stderr.contains("does not exist"), "{stderr}");
+    assert!(std::fs::read(&database).unwrap() == bytes, "the dry run changed the database");
+    assert_eq!(std::fs::metadata(&database).unwrap().modified().unwrap(), modified);
+    assert_eq!(listing(dir.path()), files, "nothing is left beside it");
 }
 
 /// A large import empties SQLite's write-ahead log once it commits, even while a server keeps the
