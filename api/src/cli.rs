@@ -16,8 +16,10 @@ use crate::{
         token,
     },
     config::{AuthSettings, DatabaseSettings, Settings},
-    demo, export,
-    import::{self, Format, record::Kind},
+    database, demo,
+    error::ApiError,
+    export,
+    import::{self, Failure, Format, record::Kind},
     seed,
     service::write::{Author, Generation},
     startup::{Application, connect},
@@ -64,13 +66,15 @@ enum Command {
         /// named by `--type` or by the file name (`organisations.csv`).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Report what would happen, write nothing.
+        /// Report what would happen, write nothing. A SQLite file that does not exist is not
+        /// created: the records are checked against an empty database instead.
         #[arg(long)]
         dry_run: bool,
         /// atomic (all or nothing) or best-effort (valid records land).
         #[arg(long, default_value = "atomic")]
         mode: import::Mode,
-        /// Print the report as JSON.
+        /// Print the report as JSON, or the error as one JSON object (`code`, `message`, and
+        /// `field`, `line`, `file` where known), on standard output.
         #[arg(long)]
         json: bool,
         /// The record type of CSV files.
@@ -94,6 +98,10 @@ enum Command {
         /// Write here instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+        /// Print an error as one JSON object (`code`, `message`, and `field`, `file` where known)
+        /// on standard output, after whatever records went there.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         database: DatabaseSettings,
     },
@@ -162,63 +170,23 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
             crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
             let started = std::time::Instant::now();
             let counts = seed::generate(&db, releases).await?;
-            crate::startup::refresh_statistics(&db).await?;
+            database::refresh_statistics(&db).await?;
+            database::truncate_wal(&db).await?;
             println!("seeded {counts} in {:.1}s", started.elapsed().as_secs_f64());
         }
         Command::Token { action: TokenAction::Issue { sub, role, ttl, auth } } => {
             println!("{}", token::issue(&auth, &sub, role, ttl)?);
         }
         Command::Import { files, dry_run, mode, json, kind, author, database } => {
-            batch_memory();
-            let (db, _) = connect(&database).await.context("cannot connect to the database")?;
-            crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
-            let report =
-                import_files(&db, files, kind.as_deref(), import::Options { mode, dry_run }, &author, json).await?;
-            let text = if json { serde_json::to_string_pretty(&report)? + "\n" } else { report.text() };
-            // Written, not printed: a reader that goes away (`| head`) is an error, not a panic.
-            std::io::stdout().write_all(text.as_bytes()).context("cannot write the report")?;
-            if report.failed > 0 {
+            let options = import::Options { mode, dry_run };
+            let failed =
+                or_print(json, import_command(files, kind.as_deref(), options, &author, json, database).await)?;
+            if failed {
                 std::process::exit(1);
             }
         }
-        Command::Export { kinds, format, output, database } => {
-            let (db, _) = connect(&database).await.context("cannot connect to the database")?;
-            let kinds = kinds
-                .iter()
-                .map(|name| Kind::parse(name).with_context(|| format!("unknown type `{name}`")))
-                .collect::<anyhow::Result<Vec<_>>>()?;
-            // A file is written aside and moved into place once complete: a failed export never
-            // leaves a truncated file where a complete one is expected.
-            let partial = match &output {
-                Some(path) => {
-                    let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty());
-                    // Readable like any file the user writes (a temporary file is private).
-                    let mut builder = tempfile::Builder::new();
-                    #[cfg(unix)]
-                    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-                    Some(builder.tempfile_in(folder.unwrap_or(std::path::Path::new(".")))?)
-                }
-                None => None,
-            };
-            let mut out: Box<dyn Write + Send> = match &partial {
-                Some(file) => Box::new(std::io::BufWriter::new(file.reopen()?)),
-                None => Box::new(std::io::BufWriter::new(std::io::stdout())),
-            };
-            let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
-            let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
-                while let Some(bytes) = receiver.blocking_recv() {
-                    out.write_all(&bytes)?;
-                }
-                out.flush()
-            });
-            let written = export::write(&db, &kinds, format, sender).await;
-            // The writer ends once the sender is gone, whether the export finished or failed.
-            writer.await??;
-            let written = written?;
-            if let (Some(file), Some(path)) = (partial, &output) {
-                file.persist(path)?;
-            }
-            eprintln!("exported {written} records");
+        Command::Export { kinds, format, output, json, database } => {
+            or_print(json, export_command(kinds, format, output, database).await)?;
         }
         Command::Demo { database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
@@ -230,18 +198,196 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
     Ok(())
 }
 
+/// Imports `files` and prints the report: whether any record failed.
+async fn import_command(
+    files: Vec<PathBuf>,
+    kind: Option<&str>,
+    options: import::Options,
+    author: &str,
+    json: bool,
+    database: DatabaseSettings,
+) -> anyhow::Result<bool> {
+    batch_memory();
+    let db = if options.dry_run { open_for_dry_run(&database).await? } else { open_migrated(&database).await? };
+    let report = import_files(&db, files, kind, options, author, json).await?;
+    // Closed before the report, so that SQLite, if no one else has the file open, empties its log.
+    db.close().await.map_err(|error| cli_failure("DATABASE_ERROR", error))?;
+    let text = if json { serde_json::to_string_pretty(&report)? + "\n" } else { report.text() };
+    // Written, not printed: a reader that goes away (`| head`) is an error, not a panic.
+    std::io::stdout().write_all(text.as_bytes()).map_err(|error| cli_failure("WRITE_FAILED", error))?;
+    Ok(report.failed > 0)
+}
+
+/// Connects to `database` and applies the pending migrations.
+async fn open_migrated(database: &DatabaseSettings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    let (db, _) = connect(database).await.map_err(|error| cli_failure("CONNECT_FAILED", error))?;
+    crate::startup::with_setup_lock(&db, Migrator::up(&db, None))
+        .await?
+        .map_err(|error| cli_failure("MIGRATION_FAILED", error))?;
+    Ok(db)
+}
+
+/// The database a dry run checks against, without creating or changing anything: `database` as
+/// it is, or, when it is a SQLite file that does not exist, an empty database in memory (opening
+/// the file would create it). A database that lacks migrations is refused, since applying them
+/// would change it.
+async fn open_for_dry_run(database: &DatabaseSettings) -> anyhow::Result<sea_orm::DatabaseConnection> {
+    if let Some(path) = missing_sqlite_file(&database.database_url) {
+        eprintln!(
+            "dry run: {} does not exist and is not created; the records are checked against an empty database",
+            path.display()
+        );
+        // One connection: every connection of the pool would otherwise need to share the cache,
+        // and SQLite's shared cache answers a busy table with an error, not a wait.
+        let memory = DatabaseSettings { max_connections: 1, ..DatabaseSettings::new("sqlite::memory:") };
+        return open_migrated(&memory).await;
+    }
+    let (db, _) = connect(database).await.map_err(|error| cli_failure("CONNECT_FAILED", error))?;
+    // The read-only check never creates the migrations table, as `get_pending_migrations` would.
+    let pending =
+        Migrator::get_pending_migrations_read_only(&db).await.map_err(|error| cli_failure("DATABASE_ERROR", error))?;
+    if !pending.is_empty() {
+        let message = format!(
+            "the database lacks {} migration(s), and a dry run changes nothing: apply them with `newsroom migrate up` first",
+            pending.len()
+        );
+        return Err(Failure::file("MIGRATIONS_PENDING", message).into());
+    }
+    Ok(db)
+}
+
+/// The file of a SQLite `url` when it does not exist (`None` for other engines and in memory).
+fn missing_sqlite_file(url: &str) -> Option<PathBuf> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return None;
+    }
+    let options: sea_orm::sqlx::sqlite::SqliteConnectOptions = url.parse().ok()?;
+    let path = options.get_filename();
+    (!path.exists()).then(|| path.to_path_buf())
+}
+
+/// Exports `kinds` in `format` to `output` (or standard output).
+async fn export_command(
+    kinds: Vec<String>,
+    format: export::Format,
+    output: Option<PathBuf>,
+    database: DatabaseSettings,
+) -> anyhow::Result<()> {
+    let (db, _) = connect(&database).await.map_err(|error| cli_failure("CONNECT_FAILED", error))?;
+    let kinds = kinds
+        .iter()
+        .map(|name| Kind::parse(name).ok_or_else(|| ApiError::bad_input("type", format!("unknown type `{name}`"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    let in_file = |code: &'static str, path: &std::path::Path| {
+        let file = path.display().to_string();
+        move |error: std::io::Error| {
+            anyhow::Error::from(Failure { file: Some(file), ..Failure::file(code, error.to_string()) })
+        }
+    };
+    // A file is written aside and moved into place once complete: a failed export never
+    // leaves a truncated file where a complete one is expected.
+    let partial = match &output {
+        Some(path) => {
+            let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty());
+            // Readable like any file the user writes (a temporary file is private).
+            let mut builder = tempfile::Builder::new();
+            #[cfg(unix)]
+            builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+            Some(
+                builder
+                    .tempfile_in(folder.unwrap_or(std::path::Path::new(".")))
+                    .map_err(in_file("WRITE_FAILED", path))?,
+            )
+        }
+        None => None,
+    };
+    let mut out: Box<dyn Write + Send> = match (&partial, &output) {
+        (Some(file), Some(path)) => {
+            Box::new(std::io::BufWriter::new(file.reopen().map_err(in_file("WRITE_FAILED", path))?))
+        }
+        _ => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    };
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Vec<u8>>(4);
+    let writer = tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        while let Some(bytes) = receiver.blocking_recv() {
+            out.write_all(&bytes)?;
+        }
+        out.flush()
+    });
+    let written = export::write(&db, &kinds, format, sender).await;
+    // The writer ends once the sender is gone, whether the export finished or failed.
+    let wrote = writer.await?;
+    let written = written?;
+    match (partial, &output) {
+        (Some(file), Some(path)) => {
+            wrote.map_err(in_file("WRITE_FAILED", path))?;
+            file.persist(path).map_err(|error| in_file("WRITE_FAILED", path)(error.error))?;
+        }
+        _ => wrote.map_err(|error| cli_failure("WRITE_FAILED", error))?,
+    }
+    db.close().await.map_err(|error| cli_failure("DATABASE_ERROR", error))?;
+    eprintln!("exported {written} records");
+    Ok(())
+}
+
+/// A failure of the command itself with a stable `code`, in the shape of an import's failures.
+fn cli_failure(code: &'static str, error: impl std::fmt::Display) -> anyhow::Error {
+    Failure::file(code, error.to_string()).into()
+}
+
+/// The failure `error` stands for: its code (and field, line and file) where it carries them,
+/// and the whole chain of causes as the message.
+fn failure_of(error: &anyhow::Error) -> Failure {
+    let message = format!("{error:#}");
+    for cause in error.chain() {
+        if let Some(failure) = cause.downcast_ref::<Failure>() {
+            return failure.clone();
+        }
+        if let Some(error) = cause.downcast_ref::<ApiError>() {
+            return Failure { field: error.field().map(str::to_owned), ..Failure::file(error.code(), message) };
+        }
+        if cause.is::<sea_orm::DbErr>() {
+            return Failure::file("DATABASE_ERROR", message);
+        }
+        if cause.is::<std::io::Error>() {
+            return Failure::file("IO_ERROR", message);
+        }
+    }
+    Failure::file("COMMAND_FAILED", message)
+}
+
+/// With `--json`, prints a failed command's error as one JSON object on standard output (where
+/// a script reads the report) before it is returned, to be told on standard error as well and
+/// to end the process with a non-zero status.
+fn or_print<T>(json: bool, result: anyhow::Result<T>) -> anyhow::Result<T> {
+    if let (true, Err(error)) = (json, &result) {
+        let text = serde_json::to_string(&failure_of(error)).unwrap_or_default() + "\n";
+        // The error is returned either way: failing to print it must not hide it.
+        let _ = std::io::stdout().write_all(text.as_bytes()).and_then(|()| std::io::stdout().flush());
+    }
+    result
+}
+
 /// The format of an import file: CSV by extension (its type from `kind` or the file name), a JSON
 /// array when its first character is `[`, NDJSON otherwise.
 fn format_of(path: &std::path::Path, kind: Option<&str>) -> anyhow::Result<Format> {
     if path.extension().is_some_and(|extension| extension.eq_ignore_ascii_case("csv")) {
         let name = kind.map(str::to_owned).or_else(|| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()));
         let name = name.unwrap_or_default();
-        let kind = Kind::parse(&name)
-            .with_context(|| format!("{}: give the CSV's record type with --type (not `{name}`)", path.display()))?;
+        let kind = Kind::parse(&name).ok_or_else(|| Failure {
+            file: Some(path.display().to_string()),
+            field: Some("type".into()),
+            ..Failure::file("BAD_USER_INPUT", format!("give the CSV's record type with --type (not `{name}`)"))
+        })?;
         return Ok(Format::Csv(kind));
     }
+    let unreadable = |error: std::io::Error| Failure {
+        file: Some(path.display().to_string()),
+        ..Failure::file("READ_FAILED", error.to_string())
+    };
     let mut start = [0u8; 64];
-    let read = std::io::Read::read(&mut std::fs::File::open(path)?, &mut start)?;
+    let read =
+        std::io::Read::read(&mut std::fs::File::open(path).map_err(unreadable)?, &mut start).map_err(unreadable)?;
     let first =
         start[..read].iter().copied().find(|byte| !byte.is_ascii_whitespace() && !matches!(byte, 0xEF | 0xBB | 0xBF));
     Ok(if first == Some(b'[') { Format::Json } else { Format::Ndjson })

@@ -15,6 +15,11 @@ pub enum ApiError {
     /// A record asked for by key does not exist (or is not visible to the caller).
     #[error("{entity} `{key}` was not found")]
     NotFound { entity: &'static str, key: String },
+    /// No feed lives at the path asked for; `reason` says why (an unknown facet, format or value).
+    /// Apart from `NotFound` because a path is not a record's key: quoted as one, the record a
+    /// facet names would be quoted inside it.
+    #[error("there is no feed at `{path}`: {reason}")]
+    FeedNotFound { path: String, reason: String },
     /// An argument or input field is invalid; `field` is its path.
     #[error("{message}")]
     BadUserInput { field: String, message: String },
@@ -75,7 +80,7 @@ impl ApiError {
     /// The stable code clients branch on. Codes never change once shipped.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound { .. } => "NOT_FOUND",
+            Self::NotFound { .. } | Self::FeedNotFound { .. } => "NOT_FOUND",
             Self::BadUserInput { .. } => "BAD_USER_INPUT",
             Self::PageSizeExceeded { .. } => "PAGE_SIZE_EXCEEDED",
             Self::QueryTooDeep { .. } => "QUERY_TOO_DEEP",
@@ -112,7 +117,7 @@ impl ApiError {
     }
 
     /// The path of the offending field or argument, where there is one.
-    fn field(&self) -> Option<&str> {
+    pub fn field(&self) -> Option<&str> {
         match self {
             Self::BadUserInput { field, .. } => Some(field),
             Self::PageSizeExceeded { argument, .. } => Some(argument),
@@ -192,7 +197,7 @@ impl ErrorExtensions for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::NotFound { .. } | Self::FeedNotFound { .. } => StatusCode::NOT_FOUND,
             Self::BadUserInput { .. }
             | Self::PageSizeExceeded { .. }
             | Self::QueryTooDeep { .. }
@@ -248,6 +253,7 @@ mod tests {
     fn every_variant_has_its_own_code() {
         let variants = [
             ApiError::NotFound { entity: "Release", key: "x".into() },
+            ApiError::FeedNotFound { path: "/feeds/x".into(), reason: "x".into() },
             ApiError::bad_input("filter.country", "bad"),
             ApiError::PageSizeExceeded { argument: "first", max: 100, requested: 101 },
             ApiError::QueryTooDeep { max: 10 },
@@ -269,7 +275,7 @@ mod tests {
         ];
         let codes: std::collections::HashSet<_> = variants.iter().map(ApiError::code).collect();
         // BAD_USER_INPUT is shared by one field and several, INTERNAL_SERVER_ERROR by the
-        // database's failures and ours.
-        assert_eq!(codes.len(), variants.len() - 2);
+        // database's failures and ours, NOT_FOUND by records and feeds.
+        assert_eq!(codes.len(), variants.len() - 3);
     }
 }

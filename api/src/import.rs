@@ -29,7 +29,7 @@ pub use self::{
     reader::Format,
     report::Report,
 };
-use crate::{error::ApiError, service::write::Author};
+use crate::{database, error::ApiError, service::write::Author};
 
 /// What happens to the valid records when some records fail.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -68,7 +68,7 @@ pub struct Failure {
     /// The file, when an import reads several.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
-    /// The line (NDJSON, CSV) or position (JSON array) of the record, from 1.
+    /// The line of the file (from 1) the record starts on, or where the file stops making sense.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
@@ -93,7 +93,28 @@ impl Failure {
     }
 }
 
-/// Records written by one import from which the planner statistics are refreshed.
+/// As the command line tells it on standard error: where, what, and the code.
+impl std::fmt::Display for Failure {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(file) = &self.file {
+            write!(formatter, "{file}: ")?;
+        }
+        if let Some(line) = self.line {
+            write!(formatter, "line {line}: ")?;
+        }
+        if let Some(field) = &self.field {
+            write!(formatter, "{field}: ")?;
+        }
+        write!(formatter, "{} ({})", self.message, self.code)
+    }
+}
+
+/// A failure can end a command (a file that cannot be read, a database that lacks migrations):
+/// the command line prints it in the report's shape.
+impl std::error::Error for Failure {}
+
+/// Records written by one import from which the planner statistics are refreshed (and SQLite's
+/// write-ahead log emptied).
 const STATISTICS_AFTER: u64 = 1000;
 
 /// Imports the files `inputs` (each read as its format) together, writing as `author`.
@@ -117,7 +138,12 @@ pub async fn run(
         // Plans made on the statistics of a much smaller database can be a hundred times slower
         // (see `refresh_statistics`); a large import would otherwise keep them until the next
         // hourly refresh or restart.
-        crate::startup::refresh_statistics(db).await?;
+        database::refresh_statistics(db).await?;
+        // Last, so that the statistics just written leave the log too.
+        if let Err(error) = database::truncate_wal(db).await {
+            // The import is committed: a log left long is not a reason to report it failed.
+            tracing::warn!(%error, "could not empty SQLite's write-ahead log after the import");
+        }
     }
     tracing::info!(
         records = report.records,

@@ -23,6 +23,7 @@ use tracing_actix_web::{RequestId, TracingLogger};
 use crate::{
     auth::token::Verifier,
     config::{DatabaseSettings, Settings},
+    database::{keep_statistics_fresh, refresh_statistics},
     demo, graphql, routes,
 };
 
@@ -156,38 +157,6 @@ async fn open(options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {
             result => return result,
         }
     }
-}
-
-/// Refreshes SQLite's planner statistics. Without them SQLite prefers any index with an equality
-/// (such as the status in the visibility rule) to the index that already has the list's order, and
-/// sorts every visible release to return twenty: 100 ms instead of 4 ms at 20,000 releases.
-/// PostgreSQL and MariaDB keep their statistics themselves. A full `ANALYZE` takes 25 ms at 20,000
-/// releases; `analysis_limit` would be quicker but its estimates were wrong enough to bring the
-/// bad plan back.
-pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), DbErr> {
-    use sea_orm::ConnectionTrait;
-    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        db.execute_unprepared("ANALYZE").await?;
-    }
-    Ok(())
-}
-
-/// Refreshes SQLite's statistics every hour, so that a file that grows while the server runs does
-/// not keep the plans of its first minutes. The other engines keep their statistics themselves.
-fn keep_statistics_fresh(db: DatabaseConnection) {
-    if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
-        return;
-    }
-    tokio::spawn(async move {
-        let mut every_hour = tokio::time::interval(Duration::from_secs(3600));
-        every_hour.tick().await;
-        loop {
-            every_hour.tick().await;
-            if let Err(error) = refresh_statistics(&db).await {
-                tracing::warn!(error = %error, "could not refresh SQLite statistics");
-            }
-        }
-    });
 }
 
 /// A built server, listening but not yet serving.

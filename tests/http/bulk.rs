@@ -226,10 +226,35 @@ async fn every_bad_input_is_reported_and_nothing_is_written(app: TestApp) {
     let body = csv.as_bytes().to_vec();
     let case = bad("CSV row length", body, "CSV_ROW_LENGTH", Some(3), None);
     refused(&app, BadInput { content_type: "text/csv", query: "?type=topic", ..case }).await;
-    // A JSON array cut short.
-    let body = format!("[{TOPIC},{{\"type\"").into_bytes();
-    let case = bad("truncated array", body, "TRUNCATED_FILE", None, None);
-    refused(&app, BadInput { content_type: "application/json", ..case }).await;
+    // JSON arrays, cut short or malformed: each failure at the line of the file where it is, as in
+    // NDJSON, not at the record's position in the array.
+    let arrays = [
+        bad("truncated array", format!("[{TOPIC},{{\"type\"").into_bytes(), "TRUNCATED_FILE", Some(1), None),
+        bad(
+            "truncated array over lines",
+            format!("[\n{TOPIC},\n{{\"type\"").into_bytes(),
+            "TRUNCATED_FILE",
+            Some(3),
+            None,
+        ),
+        bad(
+            "malformed array",
+            format!("[\n{TOPIC},\n\n{{\"type\":\"topic\" \"slug\":\"x\"}}\n]").into_bytes(),
+            "MALFORMED_JSON",
+            Some(4),
+            None,
+        ),
+        bad(
+            "wrong field type in an array",
+            format!("[\n{TOPIC},\n\n  {{\"type\":\"topic\",\n\"slug\":\"x\",\"name\":5}}\n]").into_bytes(),
+            "WRONG_TYPE",
+            Some(4),
+            Some("name"),
+        ),
+    ];
+    for case in arrays {
+        refused(&app, BadInput { content_type: "application/json", ..case }).await;
+    }
 }
 
 async fn a_byte_order_mark_and_windows_line_endings_are_accepted(app: TestApp) {
@@ -776,4 +801,119 @@ async fn bodies_of_up_to_4_mib_are_stored_on_every_engine(app: TestApp) {
     assert!(created["createRelease"]["body"].as_str() == Some(big.as_str()), "the mutation's body came back whole");
     let body = app.graphql_as(Some(&editor), create, json!({ "body": too_big })).await;
     assert_eq!(body["errors"][0]["extensions"]["field"], "input.body", "{}", &body.to_string()[..300]);
+}
+
+/// A SQLite database URL for `file`, created on first use as the default one is.
+fn sqlite_url(file: &std::path::Path) -> String {
+    format!("sqlite://{}?mode=rwc", file.display())
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// With `--json`, a command that fails prints one JSON object on standard output, in the shape
+/// of an import report's failures, and still exits with an error.
+#[test]
+fn with_json_a_failed_command_prints_one_json_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir.path().join("newsroom.db"));
+    let missing = dir.path().join("missing.ndjson");
+    let unnamed = dir.path().join("sheet.csv");
+    std::fs::write(&unnamed, "slug,name\nx,X\n").unwrap();
+    let all = dir.path().join("all.csv");
+    // Arguments, then the code, field and file the error names.
+    type Case<'a> = (Vec<&'a str>, &'a str, Option<&'a str>, Option<&'a std::path::Path>);
+    let cases: Vec<Case> = vec![
+        (vec!["import", missing.to_str().unwrap()], "READ_FAILED", None, Some(&missing)),
+        (vec!["import", unnamed.to_str().unwrap()], "BAD_USER_INPUT", Some("type"), Some(&unnamed)),
+        (vec!["export", "--type", "planet"], "BAD_USER_INPUT", Some("type"), None),
+        (vec!["export", "--format", "csv", "--output", all.to_str().unwrap()], "BAD_USER_INPUT", Some("type"), None),
+    ];
+    for (args, code, field, file) in cases {
+        let args = [args.as_slice(), &["--json", "--database-url", &url]].concat();
+        let (ok, stdout, stderr) = newsroom(&args);
+        assert!(!ok, "{args:?} fails");
+        let error: Value =
+            serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{args:?}: not one JSON object ({e}): {stdout:?}"));
+        assert_eq!(error["code"], code, "{args:?}: {error:#}");
+        assert!(!error["message"].as_str().unwrap().is_empty(), "{args:?}");
+        assert_eq!(error["field"].as_str(), field, "{args:?}: {error:#}");
+        assert_eq!(error["file"].as_str(), file.map(|file| file.to_str().unwrap()), "{args:?}: {error:#}");
+        assert!(!stderr.is_empty(), "{args:?}: the error is told on standard error too");
+    }
+    // A database that cannot be reached.
+    let (ok, stdout, _) = newsroom(&["export", "--json", "--database-url", "postgres://nobody@127.0.0.1:1/none"]);
+    let error: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(!ok);
+    assert_eq!(error["code"], "CONNECT_FAILED", "{error:#}");
+    // Without --json, standard output stays empty.
+    let (ok, stdout, _) = newsroom(&["import", missing.to_str().unwrap(), "--database-url", &url]);
+    assert!(!ok && stdout.is_empty(), "{stdout:?}");
+}
+
+/// A dry run never creates the SQLite file it is pointed at, nor changes one that exists.
+#[test]
+fn a_dry_run_neither_creates_nor_changes_a_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = dir.path().join("newsroom.db");
+    let url = sqlite_url(&database);
+    let content = dir.path().join("content.ndjson");
+    std::fs::write(&content, format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"second\",\"name\":\"Second\"}}\n"))
+        .unwrap();
+    let dry_run = || newsroom(&["import", content.to_str().unwrap(), "--dry-run", "--json", "--database-url", &url]);
+
+    // Against a file that does not exist: checked against an empty database, which it says.
+    let (ok, stdout, stderr) = dry_run();
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((report["dry_run"].as_bool(), report["committed"].as_bool()), (Some(true), Some(false)));
+    assert_eq!(counts(&report, "topic"), (2, 0, 0, 0), "{report:#}");
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert_eq!(listing(dir.path()), ["content.ndjson"], "no database file appears");
+
+    // Against one that exists: opened, and left as it was to the byte.
+    let (ok, _, stderr) = newsroom(&["import", content.to_str().unwrap(), "--database-url", &url]);
+    assert!(ok, "{stderr}");
+    let files = listing(dir.path());
+    let bytes = std::fs::read(&database).unwrap();
+    let modified = std::fs::metadata(&database).unwrap().modified().unwrap();
+    std::fs::write(&content, format!("{TOPIC}\n{{\"type\":\"topic\",\"slug\":\"second\",\"name\":\"Renamed\"}}\n"))
+        .unwrap();
+    let (ok, stdout, stderr) = dry_run();
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(counts(&report, "topic"), (0, 1, 1, 0), "checked against the file's content: {report:#}");
+    assert!(!stderr.contains("does not exist"), "{stderr}");
+    assert!(std::fs::read(&database).unwrap() == bytes, "the dry run changed the database");
+    assert_eq!(std::fs::metadata(&database).unwrap().modified().unwrap(), modified);
+    assert_eq!(listing(dir.path()), files, "nothing is left beside it");
+}
+
+/// A large import empties SQLite's write-ahead log once it commits, even while a server keeps the
+/// file open (which stops SQLite from removing the log when the importer closes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_import_leaves_sqlite_s_write_ahead_log_empty() {
+    let app = spawn_empty(crate::helpers::Backend::Sqlite).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("topics.ndjson");
+    let topics: Vec<String> = (0..2000)
+        .map(|n| {
+            json!({ "type": "topic", "slug": format!("topic-{n}"), "name": format!("Topic number {n}") }).to_string()
+        })
+        .collect();
+    std::fs::write(&file, topics.join("\n")).unwrap();
+    let (ok, _, stderr) = newsroom(&["import", file.to_str().unwrap(), "--database-url", app.database_url()]);
+    assert!(ok, "{stderr}");
+    let database = app.database_url().trim_start_matches("sqlite://").split('?').next().unwrap().to_owned();
+    let log = std::fs::metadata(format!("{database}-wal")).map_or(0, |metadata| metadata.len());
+    assert!(log < 4096, "the write-ahead log is {log} bytes after the import");
+    let data = app.data("{ topics(first: 1) { totalCount } }", json!({})).await;
+    assert_eq!(data["topics"]["totalCount"], 2000, "{data:#}");
 }

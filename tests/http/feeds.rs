@@ -140,6 +140,30 @@ async fn facets_filter_and_unknown_ones_are_not_found(app: TestApp) {
     }
 }
 
+/// A 404 names the path asked for and says why, with nothing quoted inside a quote.
+async fn a_missing_feed_says_which_and_why(app: TestApp) {
+    for (path, message) in [
+        (
+            "/feeds/topics/no-such-topic.rss",
+            "there is no feed at `/feeds/topics/no-such-topic.rss`: topic `no-such-topic` was not found",
+        ),
+        (
+            "/feeds/countries/xx.json",
+            "there is no feed at `/feeds/countries/xx.json`: `xx` is not an ISO 3166-1 alpha-2 country code",
+        ),
+        ("/feeds/releases.xml", "there is no feed at `/feeds/releases.xml`: feeds end in .rss, .atom or .json"),
+        (
+            "/feeds/planets/mars.atom",
+            "there is no feed at `/feeds/planets/mars.atom`: the facets are topics, commissions, organisations, countries and languages",
+        ),
+    ] {
+        let response = get(&app, path, &[]).await;
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!((body["code"].as_str(), body["message"].as_str()), (Some("NOT_FOUND"), Some(message)), "{path}");
+    }
+}
+
 async fn next_links_walk_every_release_once(app: TestApp) {
     for extension in ["rss", "atom", "json"] {
         let mut path = format!("/feeds/releases.{extension}?limit=7");
@@ -381,6 +405,7 @@ async fn spawn_with_long_freshness(backend: crate::helpers::Backend) -> Option<T
 db_tests!(TestApp::spawn_editorial =>
     every_format_parses_with_the_elements_its_spec_requires,
     facets_filter_and_unknown_ones_are_not_found,
+    a_missing_feed_says_which_and_why,
     next_links_walk_every_release_once,
     hostile_content_stays_well_formed_and_escaped,
     drafts_schedules_and_private_contacts_never_appear,

@@ -149,8 +149,11 @@ pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, A
         let file = Counting { inner: File::open(path).map_err(io)?, bytes: bytes.clone() };
         let name =
             (inputs.len() > 1).then(|| path.file_name().map_or_else(String::new, |n| n.to_string_lossy().into_owned()));
+        // Progress counts records, not lines: a JSON array's records can span many lines, or share one.
+        let mut seen = 0;
         let records = reader::read(*format, file, &mut |(line, result)| {
-            progress.tick(plan.records + line, None, bytes_read(), total_bytes);
+            seen += 1;
+            progress.tick(plan.records + seen, None, bytes_read(), total_bytes);
             let failures = match result.map_err(|failure| vec![failure]).and_then(check::record) {
                 Ok(record) => {
                     let (kind, key) = (record.kind(), record.key());

@@ -1,8 +1,12 @@
 //! Reading an import file, a record at a time: NDJSON, a JSON array, or CSV (one file per type).
-//! Nothing holds the whole file: each record goes to `sink` as soon as it is read, with its line
-//! (NDJSON, CSV) or position (JSON array), or with why it could not be read.
+//! Nothing holds the whole file: each record goes to `sink` as soon as it is read, with the line
+//! of the file it starts on (from 1), or with why it could not be read and on which line.
 
-use std::io::{BufRead, Read};
+use std::{
+    cell::Cell,
+    io::{BufRead, Read},
+    rc::Rc,
+};
 
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde_json::{Map, Value};
@@ -23,7 +27,7 @@ pub enum Format {
 /// Longest line (or CSV row) read: a line longer than this is refused rather than buffered.
 pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
 
-/// A record read from the file, as JSON, at its `line` (or position in a JSON array).
+/// A record read from the file, as JSON, at its `line`.
 pub type Read1 = (u64, Result<Value, Failure>);
 
 /// Reads `input` in `format`, handing each record to `sink`. Returns how many records were found.
@@ -84,10 +88,29 @@ fn ndjson(mut input: impl BufRead, sink: &mut dyn FnMut(Read1)) -> u64 {
     }
 }
 
-/// Hands each element of a top-level JSON array to the sink as it is parsed.
+/// Hands each element of a top-level JSON array to the sink as it is parsed, with the line it
+/// starts on.
 struct Elements<'a> {
     sink: &'a mut dyn FnMut(Read1),
     count: u64,
+    /// Line breaks the parser has read so far (see `Lines`).
+    breaks: Rc<Cell<u64>>,
+}
+
+/// One element, read at the line the parser is on when it starts it.
+struct Element {
+    breaks: Rc<Cell<u64>>,
+}
+
+impl<'de> DeserializeSeed<'de> for Element {
+    type Value = (u64, Value);
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        // serde_json has skipped the separator and the blanks before the element and peeked at its
+        // first byte, which is no line break: the breaks read so far are those before it.
+        let line = self.breaks.get() + 1;
+        Ok((line, <Value as serde::Deserialize>::deserialize(deserializer)?))
+    }
 }
 
 impl<'de> Visitor<'de> for &mut Elements<'_> {
@@ -98,9 +121,9 @@ impl<'de> Visitor<'de> for &mut Elements<'_> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(value) = seq.next_element::<Value>()? {
+        while let Some((line, value)) = seq.next_element_seed(Element { breaks: self.breaks.clone() })? {
             self.count += 1;
-            (self.sink)((self.count, Ok(value)));
+            (self.sink)((line, Ok(value)));
         }
         Ok(())
     }
@@ -114,6 +137,23 @@ impl<'de> DeserializeSeed<'de> for &mut Elements<'_> {
     }
 }
 
+/// Counts the line breaks read through it. serde_json reads from a reader a byte at a time and
+/// peeks at most one byte ahead, so the count says where the parser is; its errors carry their
+/// own line, but the elements it hands over do not.
+struct Lines<R> {
+    inner: R,
+    breaks: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Lines<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        let breaks = buffer[..read].iter().filter(|&&byte| byte == b'\n').count() as u64;
+        self.breaks.set(self.breaks.get() + breaks);
+        Ok(read)
+    }
+}
+
 fn json_array(mut input: impl BufRead, sink: &mut dyn FnMut(Read1)) -> u64 {
     // A byte order mark is accepted, as in NDJSON.
     if let Ok(start) = input.fill_buf()
@@ -121,13 +161,21 @@ fn json_array(mut input: impl BufRead, sink: &mut dyn FnMut(Read1)) -> u64 {
     {
         input.consume(3);
     }
-    let mut elements = Elements { sink, count: 0 };
-    let mut deserializer = serde_json::Deserializer::from_reader(input);
+    let breaks = Rc::new(Cell::new(0));
+    let mut elements = Elements { sink, count: 0, breaks: breaks.clone() };
+    let mut deserializer = serde_json::Deserializer::from_reader(Lines { inner: input, breaks: breaks.clone() });
     let result = (&mut elements).deserialize(&mut deserializer).and_then(|()| deserializer.end());
     if let Err(error) = result {
-        let code = if error.is_eof() { "TRUNCATED_FILE" } else { "MALFORMED_JSON" };
-        let at = elements.count + 1;
-        (elements.sink)((at, Err(Failure::file(code, format!("record {at}: {error}")))));
+        let code = match error.classify() {
+            serde_json::error::Category::Eof => "TRUNCATED_FILE",
+            serde_json::error::Category::Io => "READ_FAILED",
+            _ => "MALFORMED_JSON",
+        };
+        // A syntax error knows its line; a failed read does not (its line is 0): it is where the
+        // parser had got to.
+        let line = if error.line() > 0 { error.line() as u64 } else { breaks.get() + 1 };
+        let message = format!("record {}: {error}", elements.count + 1);
+        (elements.sink)((line, Err(Failure::file(code, message))));
     }
     elements.count
 }
@@ -177,4 +225,27 @@ fn csv(kind: Kind, input: impl Read, sink: &mut dyn FnMut(Read1)) -> u64 {
         sink(result);
     }
     records
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(format: Format, text: &str) -> Vec<(u64, Result<Value, &'static str>)> {
+        let mut read = Vec::new();
+        super::read(format, text.as_bytes(), &mut |(line, result)| {
+            read.push((line, result.map_err(|failure| failure.code)));
+        });
+        read
+    }
+
+    #[test]
+    fn a_json_array_reports_the_lines_of_the_file() {
+        let pretty = "[\n  {\n    \"a\": 1\n  },\n\n  {\"b\": 2}, {\"c\": 3}\n]\n";
+        let read = lines(Format::Json, pretty);
+        let at: Vec<u64> = read.iter().map(|(line, _)| *line).collect();
+        assert_eq!(at, [2, 6, 6], "each record at the line it starts on: {read:?}");
+        assert_eq!(lines(Format::Json, "[\n{\"a\": 1},\n{\"b\"")[1], (3, Err("TRUNCATED_FILE")));
+        assert_eq!(lines(Format::Json, "[\n{\"a\": 1},\n\n{\"b\" 2}\n]")[1], (4, Err("MALFORMED_JSON")));
+    }
 }

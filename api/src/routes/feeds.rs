@@ -34,15 +34,16 @@ const FACETS: [(&str, &str); 5] = [
     ("languages", "language"),
 ];
 
-fn not_found(what: String) -> ApiError {
-    ApiError::NotFound { entity: "Feed", key: what }
+/// The 404 of `request`'s path, saying why there is no feed there.
+fn not_found(request: &HttpRequest, reason: impl Into<String>) -> ApiError {
+    ApiError::FeedNotFound { path: request.path().to_owned(), reason: reason.into() }
 }
 
 /// Splits `name.ext` into the name and a known format.
-fn split(file: &str) -> Result<(&str, Format), ApiError> {
+fn split<'a>(request: &HttpRequest, file: &'a str) -> Result<(&'a str, Format), ApiError> {
     file.rsplit_once('.')
         .and_then(|(name, extension)| Some((name, Format::from_extension(extension)?)))
-        .ok_or_else(|| not_found(format!("{file} (feeds end in .rss, .atom or .json)")))
+        .ok_or_else(|| not_found(request, "feeds end in .rss, .atom or .json"))
 }
 
 /// This API's public base URL: configured, or as the client reached it (proxies' `Forwarded` and
@@ -66,9 +67,12 @@ pub async fn releases(
     cache: web::Data<FeedCache>,
 ) -> HttpResponse {
     let result = async {
-        let (name, format) = split(&file)?;
+        let (name, format) = split(&request, &file)?;
         if name != "releases" {
-            return Err(not_found(format!("/feeds/{file}")));
+            return Err(not_found(
+                &request,
+                "the feed of every release is /feeds/releases, the others /feeds/{facet}/{value}",
+            ));
         }
         let query = Query::parse(request.query_string())?;
         serve(&request, &db, &settings, &cache, format, "/feeds/releases".into(), query).await
@@ -86,14 +90,14 @@ pub async fn facet(
 ) -> HttpResponse {
     let result = async {
         let (facet, file) = path.into_inner();
-        let (value, format) = split(&file)?;
+        let (value, format) = split(&request, &file)?;
         let parameter =
             FACETS.iter().find(|(name, _)| *name == facet).map(|(_, parameter)| *parameter).ok_or_else(|| {
-                not_found(format!("/feeds/{facet}/ (facets: topics, commissions, organisations, countries, languages)"))
+                not_found(&request, "the facets are topics, commissions, organisations, countries and languages")
             })?;
         let mut query = Query::parse(request.query_string())?;
         // A facet that does not exist is a missing page, not a bad parameter.
-        query.set(parameter, value).map_err(|_| not_found(format!("{facet} `{value}`")))?;
+        query.set(parameter, value).map_err(|error| not_found(&request, error.to_string()))?;
         query.facet = Some(parameter);
         serve(&request, &db, &settings, &cache, format, format!("/feeds/{facet}/{value}"), query).await
     };
@@ -118,7 +122,9 @@ async fn serve(
             let feed =
                 feeds::build(db, settings, format, &key.path, &key.query, &key.base).await.map_err(
                     |error| match error {
-                        ApiError::NotFound { entity, key } => not_found(format!("{} `{key}`", entity.to_lowercase())),
+                        ApiError::NotFound { entity, key } => {
+                            not_found(request, format!("{} `{key}` was not found", entity.to_lowercase()))
+                        }
                         other => other,
                     },
                 )?;
