@@ -546,6 +546,13 @@ pub async fn load(db: &DatabaseConnection) -> Result<(), ApiError> {
     // write, and none of them can exist already.
     if let Some(quito) = quito {
         release_topics.push(release_topic::ActiveModel { release_id: Set(quito), topic_id: Set(topic_ids[0]) });
+        // What it is about, besides where it was issued: Ecuador's national plan.
+        entity::release_country::Entity::insert(entity::release_country::ActiveModel {
+            release_id: Set(quito),
+            country: Set("EC".into()),
+        })
+        .exec_without_returning(&txn)
+        .await?;
         release_commissions
             .push(release_commission::ActiveModel { release_id: Set(quito), commission_id: Set(commission_id) });
         for (slug, _) in MEMBERS {

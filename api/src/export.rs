@@ -133,11 +133,12 @@ pub async fn commissions(db: &impl ConnectionTrait, rows: &[commission::Model]) 
 pub async fn releases(db: &impl ConnectionTrait, rows: &[release::Model]) -> Result<Vec<Record>, ApiError> {
     let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
     let groups: Vec<Uuid> = rows.iter().filter_map(|row| row.translation_group).collect();
-    let (topics, commissions, organisations, contacts) = tokio::try_join!(
+    let (topics, commissions, organisations, contacts, countries) = tokio::try_join!(
         service::release::topics_of(db, &ids),
         service::release::commissions_of(db, &ids),
         service::release::organisations_of(db, &ids),
         service::release::contacts_of(db, &ids),
+        service::release::write::countries_of(db, &ids),
     )?;
     let members: Vec<(Uuid, String, String)> = if groups.is_empty() {
         Vec::new()
@@ -196,6 +197,11 @@ pub async fn releases(db: &impl ConnectionTrait, rows: &[release::Model]) -> Res
                 organisations: named,
                 contacts: contacts.iter().filter(|(id, _, _)| of(*id)).map(|(_, c, _)| contact_reference(c)).collect(),
                 translations,
+                canonical_url: row.canonical_url.clone(),
+                revised_at: row.revised_at,
+                // In code order (`countries_of`).
+                countries: countries.iter().filter(|(id, _)| of(*id)).map(|(_, code)| code.clone()).collect(),
+                attachments: row.attachments.clone().unwrap_or_default().0,
             })
         })
         .collect())

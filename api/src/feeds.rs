@@ -204,6 +204,17 @@ pub struct Entry {
     /// "Quito, Ecuador".
     pub dateline: Option<String>,
     pub authors: Vec<Author>,
+    /// The release's attachments.
+    pub enclosures: Vec<Enclosure>,
+}
+
+/// A file an entry links to.
+#[derive(Clone, Debug)]
+pub struct Enclosure {
+    pub url: String,
+    pub media_type: Option<String>,
+    pub length: Option<i64>,
+    pub title: Option<String>,
 }
 
 /// A media contact, as an entry's author.
@@ -235,7 +246,7 @@ async fn describe(db: &DatabaseConnection, query: &Query) -> Result<Vec<String>,
         parts.push(format!("naming {}", service::organisation::get_by_slug(db, slug).await?.name));
     }
     if let Some(code) = &query.country {
-        parts.push(format!("datelined in {}", country_name(code)));
+        parts.push(format!("concerning {}", country_name(code)));
     }
     if let Some(language) = &query.language {
         parts.push(format!("in {language}"));
@@ -244,7 +255,7 @@ async fn describe(db: &DatabaseConnection, query: &Query) -> Result<Vec<String>,
 }
 
 fn country_name(code: &str) -> String {
-    isocountry::CountryCode::for_alpha2(code).map_or_else(|_| code.to_owned(), |country| country.name().to_owned())
+    validate::country_name(code)
 }
 
 /// The feed `query` asks for, in `format`, with its links under `base` (this API's public URL).
@@ -301,8 +312,10 @@ fn entry(settings: &FeedSettings, item: &Item) -> Entry {
     let release = &item.release;
     let published = release.published_at.unwrap_or(release.created_at);
     let encode = |text: &str| url::form_urlencoded::byte_serialize(text.as_bytes()).collect::<String>();
-    let link =
-        settings.public_url.replace("{language}", &encode(&release.language)).replace("{slug}", &encode(&release.slug));
+    // The publisher's own page when the release names one, the public site's template otherwise.
+    let link = release.canonical_url.clone().unwrap_or_else(|| {
+        settings.public_url.replace("{language}", &encode(&release.language)).replace("{slug}", &encode(&release.slug))
+    });
     let dateline = match (&release.dateline_city, &release.dateline_country) {
         (Some(city), Some(country)) => Some(format!("{city}, {}", country_name(country))),
         (Some(city), None) => Some(city.clone()),
@@ -321,15 +334,32 @@ fn entry(settings: &FeedSettings, item: &Item) -> Entry {
         link,
         language: release.language.clone(),
         published,
-        updated: release.updated_at.max(published),
+        // The publisher's revision time when given: the row's write time moves with every import
+        // or correction of a typo in newsroom, which partners should not see as a new version.
+        updated: release.revised_at.unwrap_or(release.updated_at).max(published),
         summary: release.summary.as_deref().map(clean),
         content_html,
         categories: item.topics.iter().map(|topic| (topic.slug.clone(), clean(&topic.name))).collect(),
         dateline,
-        authors: item
-            .contacts
+        // The issuer when the release names one; its media contacts otherwise.
+        authors: match &item.issuer {
+            Some(issuer) => vec![Author { name: clean(&issuer.name), email: None }],
+            None => item
+                .contacts
+                .iter()
+                .map(|contact| Author { name: clean(&contact.name), email: contact.email.as_deref().map(clean) })
+                .collect(),
+        },
+        enclosures: release
+            .attachments
             .iter()
-            .map(|contact| Author { name: clean(&contact.name), email: contact.email.as_deref().map(clean) })
+            .flat_map(|attachments| &attachments.0)
+            .map(|attachment| Enclosure {
+                url: attachment.url.clone(),
+                media_type: attachment.media_type.clone(),
+                length: attachment.length,
+                title: attachment.title.as_deref().map(clean),
+            })
             .collect(),
     }
 }

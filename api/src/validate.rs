@@ -7,10 +7,13 @@ use crate::error::ApiError;
 /// Longest slug: it must fit the unique indexes on every engine (see the migration).
 pub const SLUG_MAX: usize = 200;
 
-/// An ISO 3166-1 alpha-2 code, upper-cased.
+/// Kosovo: user-assigned in ISO 3166-1, and the code the UN, the EU and IATI use.
+pub const KOSOVO: &str = "XK";
+
+/// An ISO 3166-1 alpha-2 code (or `XK`), upper-cased.
 pub fn country_code(value: &str) -> Result<String, String> {
     let code = value.trim().to_ascii_uppercase();
-    if code.len() == 2 && isocountry::CountryCode::for_alpha2(&code).is_ok() {
+    if code == KOSOVO || (code.len() == 2 && isocountry::CountryCode::for_alpha2(&code).is_ok()) {
         Ok(code)
     } else {
         Err(format!("`{value}` is not an ISO 3166-1 alpha-2 country code"))
@@ -86,6 +89,88 @@ pub fn long_text(value: &str) -> Result<(), String> {
     }
 }
 
+/// The English name of country `code` (`country_code`'s), or the code itself.
+pub fn country_name(code: &str) -> String {
+    if code == KOSOVO {
+        return "Kosovo".into();
+    }
+    isocountry::CountryCode::for_alpha2(code).map_or_else(|_| code.to_owned(), |country| country.name().to_owned())
+}
+
+/// Most attachments and subject countries one release may list.
+pub const MAX_ATTACHMENTS: usize = 100;
+pub const MAX_COUNTRIES: usize = 50;
+
+/// Checks `attachments` (reported at `{field}[i].…`) and returns them with their language tags in
+/// canonical case.
+pub fn attachments(
+    field: &str,
+    attachments: &[entity::release::Attachment],
+    report: &mut dyn FnMut(String, String),
+) -> Vec<entity::release::Attachment> {
+    if attachments.len() > MAX_ATTACHMENTS {
+        report(field.into(), format!("at most {MAX_ATTACHMENTS} attachments, got {}", attachments.len()));
+    }
+    attachments
+        .iter()
+        .enumerate()
+        .map(|(index, attachment)| {
+            let mut checked = attachment.clone();
+            let at = |name: &str| format!("{field}[{index}].{name}");
+            if let Err(message) = web_url(&attachment.url) {
+                report(at("url"), message);
+            }
+            if let Some(media_type) = &attachment.media_type {
+                let well_formed = media_type.len() <= 255
+                    && media_type.split_once('/').is_some_and(|(kind, sub)| !kind.is_empty() && !sub.is_empty())
+                    && !media_type.contains(char::is_whitespace);
+                if !well_formed {
+                    report(at("media_type"), format!("`{media_type}` is not a media type such as application/pdf"));
+                }
+            }
+            if let Some(title) = &attachment.title
+                && let Err(message) = text(title, 500)
+            {
+                report(at("title"), message);
+            }
+            if attachment.length.is_some_and(|length| length < 0) {
+                report(at("length"), "must not be negative".into());
+            }
+            if let Some(language) = &attachment.language {
+                match language_tag(language) {
+                    Ok(tag) => checked.language = Some(tag),
+                    Err(message) => report(at("language"), message),
+                }
+            }
+            checked
+        })
+        .collect()
+}
+
+/// Checks subject `countries` (reported at `{field}[i]`): known codes, each once, at most
+/// `MAX_COUNTRIES`; returns them upper-cased.
+pub fn countries(field: &str, countries: &[String], report: &mut dyn FnMut(String, String)) -> Vec<String> {
+    if countries.len() > MAX_COUNTRIES {
+        report(field.into(), format!("at most {MAX_COUNTRIES} countries, got {}", countries.len()));
+    }
+    let mut seen = std::collections::HashSet::new();
+    countries
+        .iter()
+        .enumerate()
+        .filter_map(|(index, country)| match country_code(country) {
+            Ok(code) if seen.insert(code.clone()) => Some(code),
+            Ok(code) => {
+                report(format!("{field}[{index}]"), format!("`{code}` is listed twice"));
+                None
+            }
+            Err(message) => {
+                report(format!("{field}[{index}]"), message);
+                None
+            }
+        })
+        .collect()
+}
+
 /// Longest release body, in bytes of UTF-8: real bodies with inline images pass 1 MB. Every
 /// engine stores it (MariaDB in `LONGTEXT`, see migration `m20261201_000005`).
 pub const RELEASE_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -126,6 +211,8 @@ mod tests {
     #[test]
     fn countries_are_checked_against_iso_3166() {
         assert_eq!(country("c", "ec").unwrap(), "EC");
+        assert_eq!(country("c", "xk").unwrap(), "XK");
+        assert_eq!(country_name("XK"), "Kosovo");
         assert!(country("c", "XX").is_err());
         assert!(country("c", "ECU").is_err());
     }

@@ -11,6 +11,7 @@ pub mod organisation;
 pub mod release;
 pub mod release_commission;
 pub mod release_contact;
+pub mod release_country;
 pub mod release_organisation;
 pub mod release_revision;
 pub mod release_topic;

@@ -32,6 +32,31 @@ pub enum BodyFormat {
     Html,
 }
 
+/// A file a release links to: a PDF, an image, a recording. Fields in alphabetical order, the
+/// order a JSON tree keeps, so that its text is the same however it is serialised; none skipped
+/// when absent, since the import's spool (postcard) reads fields by position.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Attachment {
+    /// BCP 47 tag of the file's language.
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Size in bytes.
+    #[serde(default)]
+    pub length: Option<i64>,
+    /// e.g. `application/pdf`.
+    #[serde(default)]
+    pub media_type: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub url: String,
+}
+
+/// A release's attachments, in their order, kept as JSON beside the release: they are always read
+/// with it and never queried on their own.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, FromJsonQueryResult)]
+pub struct Attachments(pub Vec<Attachment>);
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "release")]
 pub struct Model {
@@ -61,6 +86,13 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Bumped by every write; an update that names a stale one is refused (optimistic concurrency).
     pub version: i32,
+    /// Where the release lives on the publisher's own site.
+    pub canonical_url: Option<String>,
+    /// The publisher's own time of its last revision (sources carry it); not the row's write time.
+    pub revised_at: Option<DateTimeUtc>,
+    /// `None` in rows written before attachments existed: none.
+    #[sea_orm(column_type = "Json", nullable)]
+    pub attachments: Option<Attachments>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,9 @@ pub enum Role {
     Funder,
     #[sea_orm(string_value = "member")]
     Member,
+    /// Published it: the feeds' author.
+    #[sea_orm(string_value = "issuer")]
+    Issuer,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

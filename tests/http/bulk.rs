@@ -112,7 +112,7 @@ fn reordered(text: &str) -> String {
         .lines()
         .map(|line| {
             let mut record: Value = serde_json::from_str(line).unwrap();
-            for list in ["topics", "commissions", "organisations", "members"] {
+            for list in ["topics", "commissions", "organisations", "members", "countries"] {
                 if let Some(items) = record.get_mut(list).and_then(Value::as_array_mut) {
                     items.reverse();
                 }

@@ -15,6 +15,7 @@ mod feeds;
 mod guards;
 mod history;
 mod http;
+mod metadata;
 mod mutations;
 mod n_plus_one;
 mod over_http;

@@ -103,7 +103,7 @@ async fn releases_sort_by_the_requested_field(app: TestApp) {
 async fn count(app: &TestApp, filter: Value) -> (u64, Vec<Value>) {
     let data = app
         .data(
-            "query($f: ReleaseFilter) { releases(first: 100, filter: $f) { totalCount edges { node { language title publishedAt dateline { country } topics { slug } commissions { slug } organisations { organisation { slug } } } } } }",
+            "query($f: ReleaseFilter) { releases(first: 100, filter: $f) { totalCount edges { node { language title publishedAt dateline { country } countries topics { slug } commissions { slug } organisations { organisation { slug } } } } } }",
             json!({ "f": filter }),
         )
         .await;
@@ -118,9 +118,13 @@ async fn release_filters_narrow_the_list(app: TestApp) {
     assert!(total > 0 && total < all);
     assert!(nodes.iter().all(|n| n["language"] == "es"));
 
-    let (total, nodes) = count(&app, json!({ "country": "ec" })).await;
+    let (total, nodes) = count(&app, json!({ "datelineCountry": "ec" })).await;
     assert_eq!(total, 1, "only the Quito release is datelined in Ecuador");
     assert_eq!(nodes[0]["dateline"]["country"], "EC");
+    let (total, nodes) = count(&app, json!({ "country": "ec" })).await;
+    assert_eq!(total, 1, "and only it is about Ecuador");
+    assert_eq!(nodes[0]["countries"], json!(["EC"]));
+    assert_eq!(count(&app, json!({ "country": "xk" })).await.0, 0, "Kosovo is a country code, about none here");
 
     let (total, nodes) = count(&app, json!({ "topic": "counter-trafficking" })).await;
     assert!(total >= 1);

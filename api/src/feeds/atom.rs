@@ -19,10 +19,16 @@ fn entry(entry: &Entry) -> AtomEntry {
         title: Text::plain(entry.title.clone()),
         updated: instant(entry.updated),
         published: Some(instant(entry.published)),
-        links: vec![Link {
+        links: std::iter::once(Link {
             hreflang: Some(entry.language.clone()),
             ..link("alternate", &entry.link, Some("text/html"))
-        }],
+        })
+        .chain(entry.enclosures.iter().map(|enclosure| Link {
+            title: enclosure.title.clone(),
+            length: enclosure.length.map(|length| length.to_string()),
+            ..link("enclosure", &enclosure.url, enclosure.media_type.as_deref())
+        }))
+        .collect(),
         summary: entry.summary.clone().map(Text::plain),
         content: Some(Content {
             value: Some(entry.content_html.clone()),

@@ -46,8 +46,21 @@ struct Item<'a> {
     authors: Vec<Author<'a>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment<'a>>,
     language: &'a str,
     _newsroom: ItemExtension<'a>,
+}
+
+/// JSON Feed 1.1 requires `url` and `mime_type`; the type is generic where none was given.
+#[derive(Serialize)]
+struct Attachment<'a> {
+    url: &'a str,
+    mime_type: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    title: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_in_bytes: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +95,16 @@ fn item(entry: &Entry) -> Item<'_> {
             })
             .collect(),
         tags: entry.categories.iter().map(|(_, name)| name.as_str()).collect(),
+        attachments: entry
+            .enclosures
+            .iter()
+            .map(|enclosure| Attachment {
+                url: &enclosure.url,
+                mime_type: enclosure.media_type.as_deref().unwrap_or("application/octet-stream"),
+                title: enclosure.title.as_deref(),
+                size_in_bytes: enclosure.length,
+            })
+            .collect(),
         language: &entry.language,
         _newsroom: ItemExtension {
             dateline: entry.dateline.as_deref(),

@@ -26,6 +26,13 @@ fn item(entry: &Entry) -> Item {
         guid: Some(Guid { value: entry.id.clone(), permalink: false }),
         pub_date: Some(entry.published.to_rfc2822()),
         categories: entry.categories.iter().map(|(_, name)| Category { name: name.clone(), domain: None }).collect(),
+        // RSS 2.0 allows one enclosure per item, and needs its length and type: the first
+        // attachment, with 0 and a generic type where they are unknown (the spec's own advice).
+        enclosure: entry.enclosures.first().map(|enclosure| rss::Enclosure {
+            url: enclosure.url.clone(),
+            length: enclosure.length.unwrap_or(0).to_string(),
+            mime_type: enclosure.media_type.clone().unwrap_or_else(|| "application/octet-stream".into()),
+        }),
         dublin_core_ext: Some(DublinCoreExtension {
             creators: entry.authors.iter().map(|author| author.name.clone()).collect(),
             languages: vec![entry.language.clone()],

@@ -215,6 +215,9 @@ pub struct OrganisationsOfRelease(pub i32);
 /// The media contacts of a release, in order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ContactsOfRelease(pub i32);
+/// The countries a release is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CountriesOfRelease(pub i32);
 /// The releases of a translation group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TranslationGroup(pub Uuid);
@@ -271,6 +274,16 @@ impl Loader<TopicsOfRelease> for DbLoader {
     async fn load(&self, keys: &[TopicsOfRelease]) -> Result<HashMap<TopicsOfRelease, Self::Value>, ApiError> {
         let rows = service::release::topics_of(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(group(rows.into_iter().map(|(release, topic)| (TopicsOfRelease(release), topic))))
+    }
+}
+
+impl Loader<CountriesOfRelease> for DbLoader {
+    type Value = Vec<String>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[CountriesOfRelease]) -> Result<HashMap<CountriesOfRelease, Self::Value>, ApiError> {
+        let rows = service::release::write::countries_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().map(|(release, country)| (CountriesOfRelease(release), country))))
     }
 }
 

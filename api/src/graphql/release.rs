@@ -13,8 +13,8 @@ use super::{
     commission::Commission,
     contact::Contact,
     loader::{
-        CommissionsOfRelease, ContactsOfRelease, OrganisationsOfRelease, ReleaseCountUnder, ReleasePage, ReleasesUnder,
-        TopicsOfRelease, TranslationGroup,
+        CommissionsOfRelease, ContactsOfRelease, CountriesOfRelease, OrganisationsOfRelease, ReleaseCountUnder,
+        ReleasePage, ReleasesUnder, TopicsOfRelease, TranslationGroup,
     },
     node::{self, Kind, found},
     organisation::Organisation,
@@ -71,6 +71,8 @@ pub enum ReleaseOrganisationRole {
     Funder,
     /// Named as a member of a commission or network.
     Member,
+    /// Published it: feeds name it as the author.
+    Issuer,
 }
 
 /// A press release in one language, with the relations its list preloaded (if any).
@@ -87,6 +89,28 @@ impl Release {
     fn preloaded<T: Clone>(&self, relation: impl Fn(&Preloaded) -> Option<&HashMap<i32, Vec<T>>>) -> Option<Vec<T>> {
         let rows = relation(self.1.as_deref()?)?;
         Some(rows.get(&self.0.id).cloned().unwrap_or_default())
+    }
+}
+
+/// A file a release links to: a PDF, an image, a recording.
+#[derive(SimpleObject)]
+pub struct Attachment {
+    /// Where the file is: an absolute http(s) URL.
+    url: String,
+    /// Its media type, e.g. `application/pdf`; `null` if not given.
+    media_type: Option<String>,
+    /// What it is, e.g. "Full report (PDF, 2 MB)"; `null` if not given.
+    title: Option<String>,
+    /// Its size in bytes; `null` if not given.
+    length: Option<i64>,
+    /// BCP 47 tag of its language; `null` if not given.
+    language: Option<String>,
+}
+
+impl From<release::Attachment> for Attachment {
+    fn from(attachment: release::Attachment) -> Self {
+        let release::Attachment { url, media_type, title, length, language } = attachment;
+        Self { url, media_type, title, length, language }
     }
 }
 
@@ -159,6 +183,25 @@ impl Release {
     /// excerpts and search.
     async fn body_text(&self) -> String {
         body::to_text(&self.0.body, self.0.body_format)
+    }
+    /// Where it lives on the publisher's own site; `null` if not given (feeds then link to the
+    /// public-URL template).
+    async fn canonical_url(&self) -> Option<&str> {
+        self.0.canonical_url.as_deref()
+    }
+    /// The publisher's own time of its last revision; `null` if not given. Feeds' updated dates
+    /// use it.
+    async fn revised_at(&self) -> Option<DateTime<Utc>> {
+        self.0.revised_at
+    }
+    /// The countries it is about (its subject, as opposed to the dateline, where it was issued):
+    /// ISO 3166-1 alpha-2 codes, or `XK` for Kosovo, in code order.
+    async fn countries(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        Ok(super::loader(ctx)?.load(CountriesOfRelease(self.0.id)).await.extend()?.unwrap_or_default())
+    }
+    /// Files it links to, in order.
+    async fn attachments(&self) -> Vec<Attachment> {
+        self.0.attachments.clone().unwrap_or_default().0.into_iter().map(Attachment::from).collect()
     }
     /// Where it was written; `null` when neither the city nor the country is known.
     async fn dateline(&self) -> Option<Dateline> {
@@ -288,8 +331,11 @@ impl Release {
 pub struct ReleaseFilter {
     /// BCP 47 language tag, e.g. `es`; a malformed tag is refused with BAD_USER_INPUT.
     language: Option<String>,
-    /// Dateline country, ISO 3166-1 alpha-2 (any case), e.g. `EC`.
+    /// A country the release is about (its subject, not its dateline): ISO 3166-1 alpha-2 (any
+    /// case) or `XK`, e.g. `EC`.
     country: Option<String>,
+    /// Where it was issued: the dateline's country, ISO 3166-1 alpha-2 (any case) or `XK`.
+    dateline_country: Option<String>,
     /// Topic slug.
     topic: Option<String>,
     /// Commission slug.
@@ -311,6 +357,10 @@ impl ReleaseFilter {
         Ok(Filter {
             language: self.language.map(|l| validate::language("filter.language", &l)).transpose()?,
             country: self.country.map(|c| validate::country("filter.country", &c)).transpose()?,
+            dateline_country: self
+                .dateline_country
+                .map(|c| validate::country("filter.datelineCountry", &c))
+                .transpose()?,
             topic: self.topic.map(service::Ref::Slug),
             commission: self.commission.map(service::Ref::Slug),
             organisation: self.organisation.map(service::Ref::Slug),

@@ -4,7 +4,9 @@
 //! - a release's organisations are `slug:role`, a commission's members `slug:role:since:until`
 //!   (dates may be empty);
 //! - an empty cell is "none" (null, or the field's default);
-//! - `public` is `true` or `false`.
+//! - `public` is `true` or `false`;
+//! - a release's attachments are one JSON array (their URLs hold every separator a cell syntax
+//!   could split on).
 
 use serde_json::{Map, Value};
 
@@ -47,6 +49,10 @@ pub fn columns(kind: Kind) -> &'static [&'static str] {
             "organisations",
             "contacts",
             "translations",
+            "canonical_url",
+            "revised_at",
+            "countries",
+            "attachments",
         ],
     }
 }
@@ -63,14 +69,24 @@ fn parts_of(kind: Kind, column: &str) -> Option<&'static [&'static str]> {
 fn is_list(kind: Kind, column: &str) -> bool {
     matches!(
         (kind, column),
-        (Kind::Contact, "phones") | (Kind::Release, "topics" | "commissions" | "contacts" | "translations")
+        (Kind::Contact, "phones")
+            | (Kind::Release, "topics" | "commissions" | "contacts" | "translations" | "countries")
     ) || parts_of(kind, column).is_some()
+}
+
+/// Columns whose cell is JSON text.
+fn is_json(kind: Kind, column: &str) -> bool {
+    matches!((kind, column), (Kind::Release, "attachments"))
 }
 
 /// What the cell `text` of `column` reads as.
 pub fn parse(kind: Kind, column: &str, text: &str) -> Value {
     if text.is_empty() {
         return Value::Null;
+    }
+    if is_json(kind, column) {
+        // Text that is not JSON stays text, for the record's check to refuse by name.
+        return serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
     }
     if let Some(names) = parts_of(kind, column) {
         let item = |item: &str| {
@@ -115,6 +131,13 @@ pub fn format(kind: Kind, column: &str, value: &Value) -> Result<String, Unrepre
             None => Ok(text),
         }
     };
+    if is_json(kind, column) {
+        return Ok(match value {
+            Value::Array(items) if items.is_empty() => String::new(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        });
+    }
     let Value::Array(items) = value else {
         return plain(value, &[]);
     };

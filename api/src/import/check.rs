@@ -162,6 +162,11 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
             check("body", validate::release_body(&r.body));
             check("dateline_city", optional(&r.dateline_city, &short));
             country("dateline_country", &mut r.dateline_country, &mut check);
+            check("canonical_url", optional(&r.canonical_url, &validate::web_url));
+            r.countries =
+                validate::countries("countries", &r.countries, &mut |field, message| check(&field, Err(message)));
+            r.attachments =
+                validate::attachments("attachments", &r.attachments, &mut |field, message| check(&field, Err(message)));
             use entity::release::Status;
             if matches!(r.status, Status::Published | Status::Scheduled) && r.published_at.is_none() {
                 check("published_at", Err("a published or scheduled release needs `published_at`".into()));

@@ -232,6 +232,18 @@ pub struct ReleaseRecord {
     /// The other releases in its translation group, as `language/slug`.
     #[serde(default)]
     pub translations: Vec<String>,
+    /// Where it lives on the publisher's site.
+    #[serde(default)]
+    pub canonical_url: Option<String>,
+    /// The publisher's own last revision.
+    #[serde(default)]
+    pub revised_at: Option<DateTime<Utc>>,
+    /// Subject countries (ISO 3166-1 alpha-2, or `XK`); the dateline is `dateline_country`.
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// Files it links to, in order.
+    #[serde(default)]
+    pub attachments: Vec<release::Attachment>,
 }
 
 impl ReleaseRecord {
@@ -242,6 +254,7 @@ impl ReleaseRecord {
         let mut record = self.clone();
         record.topics.sort();
         record.commissions.sort();
+        record.countries.sort();
         record.organisations.sort_by(|a, b| a.organisation.cmp(&b.organisation));
         record
     }

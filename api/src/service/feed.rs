@@ -2,7 +2,7 @@
 //! and visible contacts; and the two marks that tell a feed cache whether it is still right.
 
 use chrono::{DateTime, Utc};
-use entity::{contact, release, topic, write_mark};
+use entity::{contact, organisation, release, topic, write_mark};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::{Expr, Func},
@@ -27,6 +27,8 @@ pub struct Item {
     pub topics: Vec<topic::Model>,
     /// Only those the caller may see.
     pub contacts: Vec<contact::Model>,
+    /// The organisation named as its issuer (role `issuer`), if any.
+    pub issuer: Option<organisation::Model>,
 }
 
 /// One page of a feed, and where the next one starts.
@@ -68,10 +70,14 @@ pub async fn page(
         _ => None,
     };
     let ids: Vec<i32> = rows.iter().map(|release| release.id).collect();
-    let (topics, contacts) = if ids.is_empty() {
-        (Vec::new(), Vec::new())
+    let (topics, contacts, issuers) = if ids.is_empty() {
+        (Vec::new(), Vec::new(), Vec::new())
     } else {
-        tokio::try_join!(releases::topics_of(db, &ids), releases::contacts_of(db, &ids))?
+        tokio::try_join!(
+            releases::topics_of(db, &ids),
+            releases::contacts_of(db, &ids),
+            releases::issuers_of(db, &ids)
+        )?
     };
     let items = rows
         .into_iter()
@@ -82,6 +88,7 @@ pub async fn page(
                 .filter(|(id, contact, _)| *id == release.id && access.sees_contact(contact))
                 .map(|(_, contact, _)| contact.clone())
                 .collect(),
+            issuer: issuers.iter().find(|(id, _)| *id == release.id).map(|(_, issuer)| issuer.clone()),
             release,
         })
         .collect();

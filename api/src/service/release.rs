@@ -8,8 +8,8 @@ pub mod write;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    commission, contact, organisation, release, release_commission, release_contact, release_organisation,
-    release_topic, topic, write_mark,
+    commission, contact, organisation, release, release_commission, release_contact, release_country,
+    release_organisation, release_topic, topic, write_mark,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DynIden, EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter,
@@ -25,8 +25,10 @@ use crate::{auth::Access, error::ApiError};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     pub language: Option<String>,
-    /// Dateline country (ISO 3166-1 alpha-2).
+    /// A country the release is about (ISO 3166-1 alpha-2, or `XK`).
     pub country: Option<String>,
+    /// Where it was issued.
+    pub dateline_country: Option<String>,
     pub topic: Option<Ref>,
     pub commission: Option<Ref>,
     pub organisation: Option<Ref>,
@@ -244,6 +246,15 @@ pub(crate) fn filtered(access: &Access, filter: &Filter) -> Select<release::Enti
         condition = condition.add(release::Column::Language.eq(language.as_str()));
     }
     if let Some(country) = &filter.country {
+        // By the (country, release) index.
+        let about = sea_orm::sea_query::Query::select()
+            .column(release_country::Column::ReleaseId)
+            .from(release_country::Entity)
+            .and_where(release_country::Column::Country.eq(country.as_str()))
+            .to_owned();
+        condition = condition.add(release::Column::Id.in_subquery(about));
+    }
+    if let Some(country) = &filter.dateline_country {
         condition = condition.add(release::Column::DatelineCountry.eq(country.as_str()));
     }
     if let Some(after) = filter.published_after {
@@ -374,6 +385,23 @@ pub async fn organisations_of(
         .all(db)
         .await?;
     Ok(rows.into_iter().filter_map(|(link, organisation)| Some((link.release_id, link.role, organisation?))).collect())
+}
+
+/// The issuer (the organisation named with role `issuer`) of each release in `release_ids` that
+/// names one; the first by key if a release names several.
+pub async fn issuers_of(
+    db: &impl ConnectionTrait,
+    release_ids: &[i32],
+) -> Result<Vec<(i32, organisation::Model)>, ApiError> {
+    let rows = release_organisation::Entity::find()
+        .find_also_related(organisation::Entity)
+        .filter(super::any_of(db, release_organisation::Column::ReleaseId, release_ids))
+        .filter(release_organisation::Column::Role.eq(release_organisation::Role::Issuer))
+        .order_by_asc(release_organisation::Column::ReleaseId)
+        .order_by_asc(release_organisation::Column::OrganisationId)
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().filter_map(|(link, organisation)| Some((link.release_id, organisation?))).collect())
 }
 
 /// The media contacts of each release in `release_ids`, each with its organisation (joined), in

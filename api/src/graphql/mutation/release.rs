@@ -62,6 +62,45 @@ pub struct CreateReleaseInput {
     organisations: Option<Vec<ReleaseOrganisationInput>>,
     /// Global ids of its media contacts, in the order they appear, each at most once.
     contacts: Option<Vec<ID>>,
+    /// Where it lives on the publisher's own site: an absolute http(s) URL.
+    canonical_url: Option<String>,
+    /// The publisher's own time of its last revision.
+    revised_at: Option<DateTime<Utc>>,
+    /// The countries it is about, each at most once (at most 50): ISO 3166-1 alpha-2 (any case) or
+    /// `XK`.
+    countries: Option<Vec<String>>,
+    /// Files it links to, in order (at most 100).
+    attachments: Option<Vec<AttachmentInput>>,
+}
+
+/// A file a release links to.
+#[derive(InputObject)]
+pub struct AttachmentInput {
+    /// Where the file is: an absolute http(s) URL, at most 2,000 characters.
+    url: String,
+    /// Its media type, e.g. `application/pdf`.
+    media_type: Option<String>,
+    /// What it is: not blank, at most 500 characters.
+    title: Option<String>,
+    /// Its size in bytes, not negative.
+    length: Option<i64>,
+    /// BCP 47 tag of its language.
+    language: Option<String>,
+}
+
+fn attachments(input: Option<Vec<AttachmentInput>>) -> Option<Vec<entity::release::Attachment>> {
+    input.map(|attachments| {
+        attachments
+            .into_iter()
+            .map(|AttachmentInput { url, media_type, title, length, language }| entity::release::Attachment {
+                url,
+                media_type,
+                title,
+                length,
+                language,
+            })
+            .collect()
+    })
 }
 
 /// Changes to a release; fields left out stay as they are, `null` clears an optional one, and a
@@ -96,6 +135,14 @@ pub struct UpdateReleaseInput {
     organisations: Option<Vec<ReleaseOrganisationInput>>,
     /// Global ids of all its media contacts, in order, replacing the current ones.
     contacts: Option<Vec<ID>>,
+    /// New canonical URL on the publisher's site; `null` clears it.
+    canonical_url: MaybeUndefined<String>,
+    /// New publisher's revision time; `null` clears it.
+    revised_at: MaybeUndefined<DateTime<Utc>>,
+    /// All the countries it is about, replacing the current ones.
+    countries: Option<Vec<String>>,
+    /// All its attachments, in order, replacing the current ones.
+    attachments: Option<Vec<AttachmentInput>>,
 }
 
 fn keys(ids: Option<Vec<ID>>, kind: Kind) -> Option<Vec<Key>> {
@@ -151,6 +198,10 @@ impl ReleaseMutation {
             commissions: keys(input.commissions, Kind::Commission),
             organisations: organisations(input.organisations),
             contacts: keys(input.contacts, Kind::Contact),
+            canonical_url: Some(input.canonical_url),
+            revised_at: Some(input.revised_at),
+            countries: input.countries,
+            attachments: attachments(input.attachments),
         };
         write::create(db(ctx)?, author, patch).await.map(Release::from).map_err(|error| fail(ctx, error))
     }
@@ -183,6 +234,10 @@ impl ReleaseMutation {
             commissions: keys(input.commissions, Kind::Commission),
             organisations: organisations(input.organisations),
             contacts: keys(input.contacts, Kind::Contact),
+            canonical_url: patch(input.canonical_url, |value| value),
+            revised_at: patch(input.revised_at, |value| value),
+            countries: input.countries,
+            attachments: attachments(input.attachments),
         };
         write::update(db(ctx)?, author, id, expected_version, patch, "update")
             .await

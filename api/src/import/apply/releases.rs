@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{release, release_commission, release_contact, release_organisation, release_topic};
+use entity::{release, release_commission, release_contact, release_country, release_organisation, release_topic};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -177,6 +177,9 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
             summary: Set(record.summary.clone()),
             body: Set(record.body.clone()),
             body_format: Set(record.body_format),
+            canonical_url: Set(record.canonical_url.clone()),
+            revised_at: Set(record.revised_at),
+            attachments: Set(Some(release::Attachments(record.attachments.clone()))),
             dateline_city: Set(record.dateline_city.clone()),
             dateline_country: Set(record.dateline_country.clone()),
             status: Set(record.status),
@@ -285,6 +288,9 @@ fn fresh_snapshot(
         summary: record.summary.clone(),
         body: record.body.clone(),
         body_format: record.body_format,
+        canonical_url: record.canonical_url.clone(),
+        revised_at: record.revised_at,
+        attachments: Some(release::Attachments(record.attachments.clone())),
         dateline_city: record.dateline_city.clone(),
         dateline_country: record.dateline_country.clone(),
         status: record.status,
@@ -298,6 +304,7 @@ fn fresh_snapshot(
         record.commissions.clone(),
         record.organisations.iter().map(|o| (o.organisation.clone(), o.role)).collect(),
         record.contacts.iter().filter_map(|c| contacts.find(c).map(|c| c.public_id)).collect(),
+        record.countries.clone(),
     );
     Snapshot::new(&release, relations).to_text().map(Some)
 }
@@ -409,12 +416,16 @@ async fn relations(
             .exec(&run.txn)
             .await?;
         release_contact::Entity::delete_many()
-            .filter(release_contact::Column::ReleaseId.is_in(replaced))
+            .filter(release_contact::Column::ReleaseId.is_in(replaced.clone()))
+            .exec(&run.txn)
+            .await?;
+        release_country::Entity::delete_many()
+            .filter(release_country::Column::ReleaseId.is_in(replaced))
             .exec(&run.txn)
             .await?;
     }
-    let (mut topic_rows, mut commission_rows, mut organisation_rows, mut contact_rows) =
-        (vec![], vec![], vec![], vec![]);
+    let (mut topic_rows, mut commission_rows, mut organisation_rows, mut contact_rows, mut country_rows) =
+        (vec![], vec![], vec![], vec![], vec![]);
     for Written { record, .. } in records {
         let Some(release_id) = ids.get(&record_key(record)).copied() else { continue };
         for slug in &record.topics {
@@ -443,7 +454,12 @@ async fn relations(
                 position: Set(position as i32),
             });
         }
+        country_rows.extend(record.countries.iter().map(|country| release_country::ActiveModel {
+            release_id: Set(release_id),
+            country: Set(country.clone()),
+        }));
     }
+    bulk::insert_all(&run.txn, country_rows).await?;
     bulk::insert_all(&run.txn, topic_rows).await?;
     bulk::insert_all(&run.txn, commission_rows).await?;
     bulk::insert_all(&run.txn, organisation_rows).await?;

@@ -101,6 +101,15 @@ struct Restorable {
     commissions: Vec<String>,
     organisations: Vec<RestorableOrganisation>,
     contacts: Vec<Uuid>,
+    // Revisions written before these fields existed have none of them.
+    #[serde(default)]
+    canonical_url: Option<String>,
+    #[serde(default)]
+    revised_at: Option<chrono::DateTime<chrono::Utc>>,
+    #[serde(default)]
+    attachments: Vec<entity::release::Attachment>,
+    #[serde(default)]
+    countries: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -138,6 +147,10 @@ pub async fn restore(
         commissions: Some(old.commissions.into_iter().map(Key::Slug).collect()),
         organisations: Some(old.organisations.into_iter().map(|o| (Key::Slug(o.organisation), o.role)).collect()),
         contacts: Some(old.contacts.into_iter().map(Key::PublicId).collect()),
+        canonical_url: Some(old.canonical_url),
+        revised_at: Some(old.revised_at),
+        attachments: Some(old.attachments),
+        countries: Some(old.countries),
     };
     release_write::update(db, author, public_id, expected, patch, "restore").await
 }

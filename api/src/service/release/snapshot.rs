@@ -13,8 +13,10 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 
-/// A release's topics, commissions, organisations (with role) and contacts, as snapshots name them.
-pub(crate) type SnapshotRelations = (Vec<String>, Vec<String>, Vec<(String, release_organisation::Role)>, Vec<Uuid>);
+/// A release's topics, commissions, organisations (with role), contacts and subject countries, as
+/// snapshots name them.
+pub(crate) type SnapshotRelations =
+    (Vec<String>, Vec<String>, Vec<(String, release_organisation::Role)>, Vec<Uuid>, Vec<String>);
 
 /// The snapshot of a release. Its fields are in alphabetical order, the order a JSON tree keeps
 /// its keys in, so its text is the same whether serialised directly (`insert_first_revisions`)
@@ -22,16 +24,20 @@ pub(crate) type SnapshotRelations = (Vec<String>, Vec<String>, Vec<(String, rele
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Snapshot<'a> {
+    attachments: &'a [release::Attachment],
     body: &'a str,
     body_format: release::BodyFormat,
+    canonical_url: Option<&'a str>,
     commissions: Vec<String>,
     contacts: Vec<Uuid>,
+    countries: Vec<String>,
     dateline_city: Option<&'a str>,
     dateline_country: Option<&'a str>,
     id: Uuid,
     language: &'a str,
     organisations: Vec<NamedOrganisation>,
     published_at: Option<DateTime<Utc>>,
+    revised_at: Option<DateTime<Utc>>,
     slug: &'a str,
     status: release::Status,
     summary: Option<&'a str>,
@@ -50,15 +56,19 @@ struct NamedOrganisation {
 impl<'a> Snapshot<'a> {
     /// `release` with its `relations` (contacts in the release's order; the rest are sorted).
     pub(crate) fn new(release: &'a release::Model, relations: SnapshotRelations) -> Self {
-        let (mut topics, mut commissions, mut organisations, contacts) = relations;
+        let (mut topics, mut commissions, mut organisations, contacts, mut countries) = relations;
         topics.sort();
         commissions.sort();
+        countries.sort();
         organisations.sort_by(|a, b| a.0.cmp(&b.0));
         Self {
+            attachments: release.attachments.as_ref().map_or(&[], |attachments| &attachments.0),
             body: &release.body,
             body_format: release.body_format,
+            canonical_url: release.canonical_url.as_deref(),
             commissions,
             contacts,
+            countries,
             dateline_city: release.dateline_city.as_deref(),
             dateline_country: release.dateline_country.as_deref(),
             id: release.public_id,
@@ -68,6 +78,7 @@ impl<'a> Snapshot<'a> {
                 .map(|(organisation, role)| NamedOrganisation { organisation, role })
                 .collect(),
             published_at: release.published_at,
+            revised_at: release.revised_at,
             slug: &release.slug,
             status: release.status,
             summary: release.summary.as_deref(),

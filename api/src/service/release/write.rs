@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use entity::{
-    commission, contact, organisation, release, release_commission, release_contact, release_organisation,
-    release_revision, release_topic, topic,
+    commission, contact, organisation, release, release_commission, release_contact, release_country,
+    release_organisation, release_revision, release_topic, topic,
 };
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, JoinType,
@@ -47,6 +47,12 @@ pub struct Patch {
     pub organisations: Option<Vec<(Key, release_organisation::Role)>>,
     /// In order of appearance.
     pub contacts: Option<Vec<Key>>,
+    pub canonical_url: Option<Option<String>>,
+    pub revised_at: Option<Option<chrono::DateTime<Utc>>>,
+    /// In order.
+    pub attachments: Option<Vec<release::Attachment>>,
+    /// Subject countries, ISO 3166-1 alpha-2 (or `XK`).
+    pub countries: Option<Vec<String>>,
 }
 
 /// Where release references point (by public id).
@@ -115,12 +121,13 @@ pub(crate) async fn snapshots(
         .column(release_contact::Column::ReleaseId)
         .column(contact::Column::PublicId)
         .join(JoinType::InnerJoin, release_contact::Relation::Contact.def())
-        .filter(release_contact::Column::ReleaseId.is_in(ids))
+        .filter(release_contact::Column::ReleaseId.is_in(ids.clone()))
         .order_by_asc(release_contact::Column::ReleaseId)
         .order_by_asc(release_contact::Column::Position)
         .into_tuple()
         .all(txn)
         .await?;
+    let countries = countries_of(txn, &ids).await?;
     let mut relations: HashMap<i32, SnapshotRelations> = HashMap::new();
     for (id, slug) in topics {
         relations.entry(id).or_default().0.push(slug);
@@ -135,12 +142,48 @@ pub(crate) async fn snapshots(
     for (id, public_id) in contacts {
         relations.entry(id).or_default().3.push(public_id);
     }
+    for (id, country) in countries {
+        relations.entry(id).or_default().4.push(country);
+    }
     releases
         .iter()
         .map(|release| {
             Ok((release.id, Snapshot::new(release, relations.remove(&release.id).unwrap_or_default()).to_value()?))
         })
         .collect()
+}
+
+/// The subject countries of `releases` (internal keys), by release.
+pub(crate) async fn countries_of(
+    db: &impl sea_orm::ConnectionTrait,
+    releases: &[i32],
+) -> Result<Vec<(i32, String)>, ApiError> {
+    if releases.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(release_country::Entity::find()
+        .select_only()
+        .column(release_country::Column::ReleaseId)
+        .column(release_country::Column::Country)
+        .filter(release_country::Column::ReleaseId.is_in(releases.iter().copied()))
+        .order_by_asc(release_country::Column::ReleaseId)
+        .order_by_asc(release_country::Column::Country)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Replaces the subject countries of release `release_id`.
+pub(crate) async fn replace_countries(
+    txn: &DatabaseTransaction,
+    release_id: i32,
+    countries: Vec<String>,
+) -> Result<(), ApiError> {
+    release_country::Entity::delete_many().filter(release_country::Column::ReleaseId.eq(release_id)).exec(txn).await?;
+    let rows = countries
+        .into_iter()
+        .map(|country| release_country::ActiveModel { release_id: Set(release_id), country: Set(country) });
+    bulk::insert_all(txn, rows.collect()).await
 }
 
 /// The revision that records `release` as it stands, written by `actor`.
@@ -164,6 +207,7 @@ struct Relations {
     contacts: Option<Vec<i32>>,
     /// `Some(Some(id))`: join the group of release `id`; `Some(None)`: leave the group.
     translation_of: Option<Option<i32>>,
+    countries: Option<Vec<String>>,
 }
 
 async fn resolve_list<E: EntityTrait>(
@@ -218,11 +262,25 @@ async fn changes(
     row.dateline_city =
         write::optional(&mut errors, "datelineCity", patch.dateline_city.clone(), |text| validate::text(text, 255));
     row.dateline_country = write::optional_country(&mut errors, "datelineCountry", patch.dateline_country.clone());
+    row.canonical_url = write::optional(&mut errors, "canonicalUrl", patch.canonical_url.clone(), validate::web_url);
+    if let Some(revised_at) = patch.revised_at {
+        row.revised_at = Set(revised_at);
+    }
+    if let Some(attachments) = &patch.attachments {
+        let checked =
+            validate::attachments("attachments", attachments, &mut |field, message| errors.add(field, message));
+        row.attachments = Set(Some(release::Attachments(checked)));
+    }
+    let countries = patch
+        .countries
+        .as_ref()
+        .map(|countries| validate::countries("countries", countries, &mut |field, message| errors.add(field, message)));
 
     let mut relations = Relations {
         topics: resolve_list(txn, &TOPIC, "topics", patch.topics.as_ref(), &mut errors).await?,
         commissions: resolve_list(txn, &COMMISSION, "commissions", patch.commissions.as_ref(), &mut errors).await?,
         contacts: resolve_list(txn, &CONTACT, "contacts", patch.contacts.as_ref(), &mut errors).await?,
+        countries,
         ..Relations::default()
     };
     if let Some(organisations) = &patch.organisations {
@@ -293,6 +351,9 @@ async fn apply_relations(txn: &DatabaseTransaction, release_id: i32, relations: 
             position: Set(position),
         });
         bulk::insert_all(txn, rows.collect()).await?;
+    }
+    if let Some(countries) = relations.countries {
+        replace_countries(txn, release_id, countries).await?;
     }
     if let Some(translation_of) = relations.translation_of {
         let group = match translation_of {
