@@ -156,6 +156,11 @@ impl FieldErrors {
         }
     }
 
+    /// What was recorded, in order.
+    pub fn into_vec(self) -> Vec<FieldError> {
+        self.0
+    }
+
     /// `Ok` when nothing was recorded.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.0.is_empty() { Ok(()) } else { Err(ApiError::Invalid(self.0)) }

@@ -125,7 +125,7 @@ pub fn attachments(
                     && media_type.split_once('/').is_some_and(|(kind, sub)| !kind.is_empty() && !sub.is_empty())
                     && !media_type.contains(char::is_whitespace);
                 if !well_formed {
-                    report(at("media_type"), format!("`{media_type}` is not a media type such as application/pdf"));
+                    report(at("mediaType"), format!("`{media_type}` is not a media type such as application/pdf"));
                 }
             }
             if let Some(title) = &attachment.title

@@ -22,6 +22,7 @@ mod over_http;
 mod paging;
 mod permissions;
 mod quito;
+mod rules;
 mod schema;
 mod tokens;
 mod visibility;

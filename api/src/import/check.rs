@@ -9,7 +9,7 @@ use super::{
     Failure,
     record::{Kind, Record},
 };
-use crate::validate;
+use crate::{error::FieldErrors, service, validate};
 
 /// A failure of the field `field` of the record being checked.
 fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Failure {
@@ -88,105 +88,175 @@ pub fn record(value: Value) -> Result<Record, Vec<Failure>> {
     }
 }
 
-/// Checks every field's value, normalising where the rules say how.
+/// Checks every field's value with the rules the mutations use (each type's `rules` in
+/// `service`, given the record as a patch), plus what only a file can get wrong: the syntax of
+/// references by natural key. Normalises countries to upper case, as the writes store them.
 fn values(record: &mut Record, failures: &mut Vec<Failure>) {
-    let mut check = |name: &str, result: Result<(), String>| {
-        if let Err(message) = result {
-            failures.push(field(name, "INVALID_VALUE", message));
-        }
-    };
-    let country = |name: &str, value: &mut Option<String>, check: &mut dyn FnMut(&str, Result<(), String>)| {
-        if let Some(code) = value.as_mut() {
-            match validate::country_code(code) {
-                Ok(normal) => *code = normal,
-                Err(message) => check(name, Err(message)),
-            }
-        }
-    };
-    let optional =
-        |value: &Option<String>, rule: &dyn Fn(&str) -> Result<(), String>| value.as_deref().map_or(Ok(()), rule);
-    let short = |text: &str| validate::text(text, 255);
+    let mut errors = FieldErrors::default();
     match record {
         Record::Organisation(o) => {
-            check("slug", validate::slug(&o.slug));
-            check("name", short(&o.name));
-            check("acronym", optional(&o.acronym, &|text| validate::text(text, 50)));
-            country("country", &mut o.country, &mut check);
-            check("parent", optional(&o.parent, &validate::slug));
-            check("website", optional(&o.website, &validate::web_url));
-            check("description", optional(&o.description, &validate::long_text));
+            service::organisation::write::rules(&organisation_patch(o), true, &mut errors);
+            errors.check("parent", optional(&o.parent, &validate::slug));
+            normalise(&mut o.country);
         }
-        Record::Topic(t) => {
-            check("slug", validate::slug(&t.slug));
-            check("name", validate::text(&t.name, 200));
-        }
+        Record::Topic(t) => service::topic::rules(&topic_patch(t), true, &mut errors),
         Record::Contact(c) => {
-            check("key", optional(&c.key, &validate::slug));
+            service::contact::write::rules(&contact_patch(c), true, &mut errors);
+            // A contact is matched by its key, or its email when it has none.
             if c.key.is_none() && c.email.is_none() {
-                check("key", Err("a contact needs a `key` or an `email` to be imported by".into()));
+                errors.add("key", "a contact needs a `key` or an `email` to be imported by");
             }
-            check("name", short(&c.name));
-            check("job_title", optional(&c.job_title, &short));
-            check("organisation", optional(&c.organisation, &validate::slug));
-            check("office", optional(&c.office, &short));
-            check("email", optional(&c.email, &validate::email));
-            for (index, phone) in c.phones.iter().enumerate() {
-                check(&format!("phones[{index}]"), validate::text(phone, 100));
-            }
-            country("country", &mut c.country, &mut check);
+            errors.check("organisation", optional(&c.organisation, &validate::slug));
+            normalise(&mut c.country);
         }
         Record::Commission(c) => {
-            check("slug", validate::slug(&c.slug));
-            check("name", short(&c.name));
-            check("mandate", optional(&c.mandate, &validate::long_text));
-            country("country", &mut c.country, &mut check);
-            check("legal_basis", optional(&c.legal_basis, &short));
-            check("head_organisation", optional(&c.head_organisation, &validate::slug));
+            service::commission::write::rules(&commission_patch(c), true, &mut errors);
+            errors.check("headOrganisation", optional(&c.head_organisation, &validate::slug));
             for (index, member) in c.members.iter().enumerate() {
-                check(&format!("members[{index}].organisation"), validate::slug(&member.organisation));
-                if let (Some(since), Some(until)) = (member.since, member.until)
-                    && until < since
-                {
-                    check(&format!("members[{index}].until"), Err(format!("{until} is before `since` ({since})")));
-                }
+                errors.check(format!("members[{index}].organisation"), validate::slug(&member.organisation));
             }
+            normalise(&mut c.country);
         }
         Record::Release(r) => {
-            match validate::language_tag(&r.language) {
-                Ok(tag) => r.language = tag,
-                Err(message) => check("language", Err(message)),
-            }
-            check("slug", validate::slug(&r.slug));
-            check("title", validate::text(&r.title, 500));
-            check("summary", optional(&r.summary, &validate::long_text));
-            check("body", validate::release_body(&r.body));
-            check("dateline_city", optional(&r.dateline_city, &short));
-            country("dateline_country", &mut r.dateline_country, &mut check);
-            check("canonical_url", optional(&r.canonical_url, &validate::web_url));
-            r.countries =
-                validate::countries("countries", &r.countries, &mut |field, message| check(&field, Err(message)));
-            r.attachments =
-                validate::attachments("attachments", &r.attachments, &mut |field, message| check(&field, Err(message)));
+            service::release::write::rules(&release_patch(r), true, &mut errors);
             use entity::release::Status;
             if matches!(r.status, Status::Published | Status::Scheduled) && r.published_at.is_none() {
-                check("published_at", Err("a published or scheduled release needs `published_at`".into()));
+                errors.add("publishedAt", "a published or scheduled release needs `published_at`");
             }
             for (list, name) in [(&r.topics, "topics"), (&r.commissions, "commissions")] {
                 for (index, slug) in list.iter().enumerate() {
-                    check(&format!("{name}[{index}]"), validate::slug(slug));
+                    errors.check(format!("{name}[{index}]"), validate::slug(slug));
                 }
             }
             for (index, named) in r.organisations.iter().enumerate() {
-                check(&format!("organisations[{index}].organisation"), validate::slug(&named.organisation));
+                errors.check(format!("organisations[{index}].organisation"), validate::slug(&named.organisation));
             }
             for (index, key) in r.translations.iter().enumerate() {
                 let well_formed = key.split_once('/').is_some_and(|(language, slug)| {
                     validate::language_tag(language).is_ok() && validate::slug(slug).is_ok()
                 });
                 if !well_formed {
-                    check(&format!("translations[{index}]"), Err(format!("`{key}` is not `language/slug`")));
+                    errors.add(format!("translations[{index}]"), format!("`{key}` is not `language/slug`"));
                 }
             }
+            if let Ok(language) = validate::language_tag(&r.language) {
+                r.language = language;
+            }
+            normalise(&mut r.dateline_country);
+            let mut ignore = |_, _| ();
+            r.countries = validate::countries("countries", &r.countries, &mut ignore);
+            r.attachments = validate::attachments("attachments", &r.attachments, &mut ignore);
         }
+    }
+    // The rules name fields as GraphQL does; a file names them as its records do.
+    failures.extend(
+        errors.into_vec().into_iter().map(|error| field(snake_case(&error.field), "INVALID_VALUE", error.message)),
+    );
+}
+
+fn optional(value: &Option<String>, rule: &dyn Fn(&str) -> Result<(), String>) -> Result<(), String> {
+    value.as_deref().map_or(Ok(()), rule)
+}
+
+/// A valid country code as stored: upper case.
+fn normalise(country: &mut Option<String>) {
+    if let Some(code) = country.as_mut()
+        && let Ok(normal) = validate::country_code(code)
+    {
+        *code = normal;
+    }
+}
+
+/// `datelineCountry` as a record names it: `dateline_country` (and `attachments[0].mediaType`,
+/// `attachments[0].media_type`).
+pub fn snake_case(path: &str) -> String {
+    let mut snake = String::with_capacity(path.len() + 4);
+    for character in path.chars() {
+        if character.is_ascii_uppercase() {
+            snake.push('_');
+            snake.push(character.to_ascii_lowercase());
+        } else {
+            snake.push(character);
+        }
+    }
+    snake
+}
+
+/// Every field of a record is given: an import writes the record whole. References are the
+/// record's natural keys, which the rules do not look at.
+fn given(value: &Option<String>) -> Option<Option<String>> {
+    Some(value.clone())
+}
+
+fn organisation_patch(o: &super::record::OrganisationRecord) -> service::organisation::write::Patch {
+    service::organisation::write::Patch {
+        slug: Some(o.slug.clone()),
+        name: Some(o.name.clone()),
+        acronym: given(&o.acronym),
+        kind: Some(o.kind),
+        country: given(&o.country),
+        website: given(&o.website),
+        description: given(&o.description),
+        ..Default::default()
+    }
+}
+
+fn topic_patch(t: &super::record::TopicRecord) -> service::topic::Patch {
+    service::topic::Patch { slug: Some(t.slug.clone()), name: Some(t.name.clone()) }
+}
+
+fn contact_patch(c: &super::record::ContactRecord) -> service::contact::write::Patch {
+    service::contact::write::Patch {
+        key: given(&c.key),
+        name: Some(c.name.clone()),
+        job_title: given(&c.job_title),
+        office: given(&c.office),
+        email: given(&c.email),
+        phones: Some(c.phones.clone()),
+        country: given(&c.country),
+        public: Some(c.public),
+        ..Default::default()
+    }
+}
+
+fn commission_patch(c: &super::record::CommissionRecord) -> service::commission::write::Patch {
+    service::commission::write::Patch {
+        slug: Some(c.slug.clone()),
+        name: Some(c.name.clone()),
+        mandate: c.mandate.clone(),
+        country: given(&c.country),
+        established_on: Some(c.established_on),
+        legal_basis: given(&c.legal_basis),
+        status: Some(c.status),
+        members: Some(
+            c.members
+                .iter()
+                .map(|m| service::commission::write::Member {
+                    organisation: service::write::Key::Slug(m.organisation.clone()),
+                    role: m.role,
+                    since: m.since,
+                    until: m.until,
+                })
+                .collect(),
+        ),
+        ..Default::default()
+    }
+}
+
+fn release_patch(r: &super::record::ReleaseRecord) -> service::release::write::Patch {
+    service::release::write::Patch {
+        language: Some(r.language.clone()),
+        slug: Some(r.slug.clone()),
+        title: Some(r.title.clone()),
+        summary: given(&r.summary),
+        body: Some(r.body.clone()),
+        body_format: Some(r.body_format),
+        dateline_city: given(&r.dateline_city),
+        dateline_country: given(&r.dateline_country),
+        canonical_url: given(&r.canonical_url),
+        revised_at: Some(r.revised_at),
+        attachments: Some(r.attachments.clone()),
+        countries: Some(r.countries.clone()),
+        ..Default::default()
     }
 }

@@ -71,15 +71,20 @@ pub fn snapshot(topic: &topic::Model) -> Value {
     json!({ "id": topic.public_id, "slug": topic.slug, "name": topic.name, "version": topic.version })
 }
 
-fn validate(patch: &Patch, creating: bool) -> Result<(), ApiError> {
-    let mut errors = FieldErrors::default();
-    required(&mut errors, creating, [("slug", patch.slug.is_some()), ("name", patch.name.is_some())]);
+/// The rules of a topic's fields, for every face that writes one (the mutations and the import).
+pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
+    required(errors, creating, [("slug", patch.slug.is_some()), ("name", patch.name.is_some())]);
     if let Some(slug) = &patch.slug {
         errors.check("slug", validate::slug(slug));
     }
     if let Some(name) = &patch.name {
         errors.check("name", validate::text(name, 200));
     }
+}
+
+fn validate(patch: &Patch, creating: bool) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    rules(patch, creating, &mut errors);
     errors.finish()
 }
 

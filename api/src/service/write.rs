@@ -242,6 +242,23 @@ pub fn optional_country(
     }
 }
 
+/// What an optional field of a patch sets: `None` leaves the column, `Some(value)` sets it (to
+/// `NULL` for `Some(None)`). The value was checked by the type's `rules`.
+pub fn given<T: Into<sea_orm::Value>>(value: Option<Option<T>>) -> ActiveValue<Option<T>>
+where
+    Option<T>: Into<sea_orm::Value>,
+{
+    match value {
+        Some(value) => Set(value),
+        None => ActiveValue::NotSet,
+    }
+}
+
+/// A country code as stored (upper case), once `rules` found it valid.
+pub fn country(value: Option<Option<String>>) -> ActiveValue<Option<String>> {
+    given(value.map(|code| code.map(|code| validate::country_code(&code).unwrap_or(code))))
+}
+
 /// Refuses a write that was prepared against another version than the stored one.
 pub fn check_version(entity: &'static str, stored: i32, expected: Option<i32>) -> Result<(), ApiError> {
     match expected {

@@ -124,36 +124,57 @@ fn check_term(errors: &mut FieldErrors, prefix: &str, since: Option<NaiveDate>, 
     }
 }
 
+/// The rules of a commission's own fields and of its members' terms, for every face that writes
+/// one (the mutations and the import), each reported at its field as GraphQL names it. Members
+/// are checked where they are resolved (each organisation must exist, and sit once).
+pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
+    required(errors, creating, [("slug", patch.slug.is_some()), ("name", patch.name.is_some())]);
+    if let Some(slug) = &patch.slug {
+        errors.check("slug", validate::slug(slug));
+    }
+    if let Some(name) = &patch.name {
+        errors.check("name", validate::text(name, 255));
+    }
+    if let Some(mandate) = &patch.mandate {
+        errors.check("mandate", validate::long_text(mandate));
+    }
+    if let Some(Some(code)) = &patch.country {
+        errors.check("country", validate::country_code(code).map(drop));
+    }
+    if let Some(Some(legal_basis)) = &patch.legal_basis {
+        errors.check("legalBasis", validate::text(legal_basis, 255));
+    }
+    for (index, member) in patch.members.iter().flatten().enumerate() {
+        check_term(errors, &format!("members[{index}]."), member.since, member.until);
+    }
+}
+
 async fn changes(
     txn: &DatabaseTransaction,
     patch: &Patch,
     creating: bool,
     errors: &mut FieldErrors,
 ) -> Result<(commission::ActiveModel, Option<Vec<i32>>), ApiError> {
-    required(errors, creating, [("slug", patch.slug.is_some()), ("name", patch.name.is_some())]);
+    rules(patch, creating, errors);
     let mut row = commission::ActiveModel { ..Default::default() };
     if let Some(slug) = &patch.slug {
-        errors.check("slug", validate::slug(slug));
         row.slug = Set(slug.clone());
     }
     if let Some(name) = &patch.name {
-        errors.check("name", validate::text(name, 255));
         row.name = Set(name.clone());
     }
     if let Some(mandate) = &patch.mandate {
-        errors.check("mandate", validate::long_text(mandate));
         row.mandate = Set(mandate.clone());
     } else if creating {
         // No mandate is stored as empty text (and read as none): making the column nullable would
         // mean rebuilding the table on SQLite, which cannot alter a column.
         row.mandate = Set(String::new());
     }
-    row.country = write::optional_country(errors, "country", patch.country.clone());
+    row.country = write::country(patch.country.clone());
     if let Some(established_on) = patch.established_on {
         row.established_on = Set(established_on);
     }
-    row.legal_basis =
-        write::optional(errors, "legalBasis", patch.legal_basis.clone(), |text| validate::text(text, 255));
+    row.legal_basis = write::given(patch.legal_basis.clone());
     if let Some(status) = patch.status {
         row.status = Set(status);
     }
@@ -172,9 +193,6 @@ async fn changes(
                 .map(|(index, member)| (format!("members[{index}].organisation"), &member.organisation))
                 .collect();
             write::no_duplicates(errors, "members", members.iter().map(|member| &member.organisation));
-            for (index, member) in members.iter().enumerate() {
-                check_term(errors, &format!("members[{index}]."), member.since, member.until);
-            }
             let ids = write::resolve(txn, &ORGANISATION, &keys, errors).await?;
             Some(ids.into_iter().flatten().collect())
         }

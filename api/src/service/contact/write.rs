@@ -74,28 +74,50 @@ async fn snapshot_of(txn: &DatabaseTransaction, contact: &contact::Model) -> Res
     Ok(snapshot(contact, organisation.as_deref()))
 }
 
-async fn changes(txn: &DatabaseTransaction, patch: Patch, creating: bool) -> Result<contact::ActiveModel, ApiError> {
-    let mut errors = FieldErrors::default();
-    required(&mut errors, creating, [("name", patch.name.is_some())]);
-    let mut row = contact::ActiveModel { ..Default::default() };
-    if let Some(name) = patch.name {
-        errors.check("name", validate::text(&name, 255));
-        row.name = Set(name);
+/// Most phone numbers one contact may list.
+pub const MAX_PHONES: usize = 20;
+
+/// The rules of a contact's own fields, for every face that writes one (the mutations and the
+/// import): each broken rule is reported at its field, named as in GraphQL (`jobTitle`).
+pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
+    let optional = |value: &Option<Option<String>>, check: &dyn Fn(&str) -> Result<(), String>| {
+        value.as_ref().and_then(Option::as_deref).map_or(Ok(()), check)
+    };
+    let short = |text: &str| validate::text(text, 255);
+    required(errors, creating, [("name", patch.name.is_some())]);
+    if let Some(name) = &patch.name {
+        errors.check("name", short(name));
     }
-    row.key = write::optional(&mut errors, "key", patch.key, validate::slug);
-    row.job_title = write::optional(&mut errors, "jobTitle", patch.job_title, |text| validate::text(text, 255));
-    row.office = write::optional(&mut errors, "office", patch.office, |text| validate::text(text, 255));
-    row.email = write::optional(&mut errors, "email", patch.email, validate::email);
-    if let Some(phones) = patch.phones {
+    errors.check("key", optional(&patch.key, &validate::slug));
+    errors.check("jobTitle", optional(&patch.job_title, &short));
+    errors.check("office", optional(&patch.office, &short));
+    errors.check("email", optional(&patch.email, &validate::email));
+    if let Some(phones) = &patch.phones {
         for (index, phone) in phones.iter().enumerate() {
             errors.check(format!("phones[{index}]"), validate::text(phone, 100));
         }
-        if phones.len() > 20 {
-            errors.add("phones", "at most 20 phone numbers");
+        if phones.len() > MAX_PHONES {
+            errors.add("phones", format!("at most {MAX_PHONES} phone numbers"));
         }
+    }
+    errors.check("country", optional(&patch.country, &|code| validate::country_code(code).map(drop)));
+}
+
+async fn changes(txn: &DatabaseTransaction, patch: Patch, creating: bool) -> Result<contact::ActiveModel, ApiError> {
+    let mut errors = FieldErrors::default();
+    rules(&patch, creating, &mut errors);
+    let mut row = contact::ActiveModel { ..Default::default() };
+    if let Some(name) = patch.name {
+        row.name = Set(name);
+    }
+    row.key = write::given(patch.key);
+    row.job_title = write::given(patch.job_title);
+    row.office = write::given(patch.office);
+    row.email = write::given(patch.email);
+    if let Some(phones) = patch.phones {
         row.phones = Set(contact::Phones(phones));
     }
-    row.country = write::optional_country(&mut errors, "country", patch.country);
+    row.country = write::country(patch.country);
     if let Some(public) = patch.public {
         row.is_public = Set(public);
     }

@@ -73,33 +73,51 @@ async fn snapshot_of(txn: &DatabaseTransaction, organisation: &organisation::Mod
 }
 
 /// The checked changes of `patch`, its parent resolved; every invalid field is reported.
+/// The rules of an organisation's own fields, for every face that writes one (the mutations and
+/// the import), each reported at its field as GraphQL names it. Its parent is checked where it is
+/// resolved (it must exist, and not lie beneath the organisation).
+pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
+    let optional = |value: &Option<Option<String>>, check: &dyn Fn(&str) -> Result<(), String>| {
+        value.as_ref().and_then(Option::as_deref).map_or(Ok(()), check)
+    };
+    required(
+        errors,
+        creating,
+        [("slug", patch.slug.is_some()), ("name", patch.name.is_some()), ("kind", patch.kind.is_some())],
+    );
+    if let Some(slug) = &patch.slug {
+        errors.check("slug", validate::slug(slug));
+    }
+    if let Some(name) = &patch.name {
+        errors.check("name", validate::text(name, 255));
+    }
+    errors.check("acronym", optional(&patch.acronym, &|text| validate::text(text, 50)));
+    errors.check("country", optional(&patch.country, &|code| validate::country_code(code).map(drop)));
+    errors.check("website", optional(&patch.website, &validate::web_url));
+    errors.check("description", optional(&patch.description, &validate::long_text));
+}
+
 async fn changes(
     txn: &DatabaseTransaction,
     patch: Patch,
     current: Option<&organisation::Model>,
 ) -> Result<organisation::ActiveModel, ApiError> {
     let mut errors = FieldErrors::default();
-    required(
-        &mut errors,
-        current.is_none(),
-        [("slug", patch.slug.is_some()), ("name", patch.name.is_some()), ("kind", patch.kind.is_some())],
-    );
+    rules(&patch, current.is_none(), &mut errors);
     let mut row = organisation::ActiveModel { ..Default::default() };
     if let Some(slug) = patch.slug {
-        errors.check("slug", validate::slug(&slug));
         row.slug = Set(slug);
     }
     if let Some(name) = patch.name {
-        errors.check("name", validate::text(&name, 255));
         row.name = Set(name);
     }
-    row.acronym = write::optional(&mut errors, "acronym", patch.acronym, |text| validate::text(text, 50));
+    row.acronym = write::given(patch.acronym);
     if let Some(kind) = patch.kind {
         row.kind = Set(kind);
     }
-    row.country = write::optional_country(&mut errors, "country", patch.country);
-    row.website = write::optional(&mut errors, "website", patch.website, validate::web_url);
-    row.description = write::optional(&mut errors, "description", patch.description, validate::long_text);
+    row.country = write::country(patch.country);
+    row.website = write::given(patch.website);
+    row.description = write::given(patch.description);
     if let Some(parent) = patch.parent {
         let parent_id = match &parent {
             Some(key) => write::resolve(txn, &TARGET, &[("parent".into(), key)], &mut errors).await?[0],

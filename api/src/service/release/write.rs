@@ -225,56 +225,82 @@ async fn resolve_list<E: EntityTrait>(
 }
 
 /// The checked column changes and resolved relations of `patch`; every invalid field is reported.
+/// The rules of a release's own fields, for every face that writes one (the mutations and the
+/// import), each reported at its field as GraphQL names it (`datelineCountry`,
+/// `attachments[0].mediaType`). References are checked where they are resolved.
+pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
+    let optional = |value: &Option<Option<String>>, check: &dyn Fn(&str) -> Result<(), String>| {
+        value.as_ref().and_then(Option::as_deref).map_or(Ok(()), check)
+    };
+    required(
+        errors,
+        creating,
+        [("language", patch.language.is_some()), ("slug", patch.slug.is_some()), ("title", patch.title.is_some())],
+    );
+    if let Some(language) = &patch.language {
+        errors.check("language", validate::language_tag(language).map(drop));
+    }
+    if let Some(slug) = &patch.slug {
+        errors.check("slug", validate::slug(slug));
+    }
+    if let Some(title) = &patch.title {
+        errors.check("title", validate::text(title, 500));
+    }
+    errors.check("summary", optional(&patch.summary, &validate::long_text));
+    if let Some(body) = &patch.body {
+        errors.check("body", validate::release_body(body));
+    }
+    errors.check("datelineCity", optional(&patch.dateline_city, &|text| validate::text(text, 255)));
+    errors.check("datelineCountry", optional(&patch.dateline_country, &|code| validate::country_code(code).map(drop)));
+    errors.check("canonicalUrl", optional(&patch.canonical_url, &validate::web_url));
+    if let Some(attachments) = &patch.attachments {
+        validate::attachments("attachments", attachments, &mut |field, message| errors.add(field, message));
+    }
+    if let Some(countries) = &patch.countries {
+        validate::countries("countries", countries, &mut |field, message| errors.add(field, message));
+    }
+}
+
 async fn changes(
     txn: &DatabaseTransaction,
     patch: &Patch,
     current: Option<&release::Model>,
 ) -> Result<(release::ActiveModel, Relations), ApiError> {
     let mut errors = FieldErrors::default();
-    required(
-        &mut errors,
-        current.is_none(),
-        [("language", patch.language.is_some()), ("slug", patch.slug.is_some()), ("title", patch.title.is_some())],
-    );
+    rules(patch, current.is_none(), &mut errors);
     let mut row = release::ActiveModel { ..Default::default() };
     if let Some(language) = &patch.language {
-        match validate::language_tag(language) {
-            Ok(language) => row.language = Set(language),
-            Err(message) => errors.add("language", message),
-        }
+        row.language = Set(validate::language_tag(language).unwrap_or_else(|_| language.clone()));
     }
     if let Some(slug) = &patch.slug {
-        errors.check("slug", validate::slug(slug));
         row.slug = Set(slug.clone());
     }
     if let Some(title) = &patch.title {
-        errors.check("title", validate::text(title, 500));
         row.title = Set(title.clone());
     }
-    row.summary = write::optional(&mut errors, "summary", patch.summary.clone(), validate::long_text);
+    row.summary = write::given(patch.summary.clone());
     if let Some(body) = &patch.body {
-        errors.check("body", validate::release_body(body));
         row.body = Set(body.clone());
     }
     if let Some(format) = patch.body_format {
         row.body_format = Set(format);
     }
-    row.dateline_city =
-        write::optional(&mut errors, "datelineCity", patch.dateline_city.clone(), |text| validate::text(text, 255));
-    row.dateline_country = write::optional_country(&mut errors, "datelineCountry", patch.dateline_country.clone());
-    row.canonical_url = write::optional(&mut errors, "canonicalUrl", patch.canonical_url.clone(), validate::web_url);
+    row.dateline_city = write::given(patch.dateline_city.clone());
+    row.dateline_country = write::country(patch.dateline_country.clone());
+    row.canonical_url = write::given(patch.canonical_url.clone());
     if let Some(revised_at) = patch.revised_at {
         row.revised_at = Set(revised_at);
     }
     if let Some(attachments) = &patch.attachments {
-        let checked =
-            validate::attachments("attachments", attachments, &mut |field, message| errors.add(field, message));
-        row.attachments = Set(Some(release::Attachments(checked)));
+        // Language tags as `rules` read them.
+        let mut ignore = |_, _| ();
+        row.attachments =
+            Set(Some(release::Attachments(validate::attachments("attachments", attachments, &mut ignore))));
     }
-    let countries = patch
-        .countries
-        .as_ref()
-        .map(|countries| validate::countries("countries", countries, &mut |field, message| errors.add(field, message)));
+    let countries = patch.countries.as_ref().map(|countries| {
+        let mut ignore = |_, _| ();
+        validate::countries("countries", countries, &mut ignore)
+    });
 
     let mut relations = Relations {
         topics: resolve_list(txn, &TOPIC, "topics", patch.topics.as_ref(), &mut errors).await?,
