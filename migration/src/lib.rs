@@ -8,6 +8,7 @@ mod m20261128_000002_editorial_history;
 mod m20261128_000003_contact_key;
 mod m20261128_000004_write_mark;
 mod m20261201_000005_release_body_format;
+mod m20261205_000006_names_and_external_ids;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_contact_key::Migration),
             Box::new(m20261128_000004_write_mark::Migration),
             Box::new(m20261201_000005_release_body_format::Migration),
+            Box::new(m20261205_000006_names_and_external_ids::Migration),
         ]
     }
 }
