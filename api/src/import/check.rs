@@ -90,6 +90,7 @@ pub fn record(value: Value) -> Result<Record, Vec<Failure>> {
 
 /// Checks every field's value, normalising where the rules say how.
 fn values(record: &mut Record, failures: &mut Vec<Failure>) {
+    content_model_v2(record, failures);
     let mut check = |name: &str, result: Result<(), String>| {
         if let Err(message) = result {
             failures.push(field(name, "INVALID_VALUE", message));
@@ -112,13 +113,18 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
             check("name", short(&o.name));
             check("acronym", optional(&o.acronym, &|text| validate::text(text, 50)));
             country("country", &mut o.country, &mut check);
-            check("parent", optional(&o.parent, &validate::slug));
+            check("parent", optional(&o.parent, &validate::organisation_reference));
             check("website", optional(&o.website, &validate::web_url));
             check("description", optional(&o.description, &validate::long_text));
         }
         Record::Topic(t) => {
             check("slug", validate::slug(&t.slug));
             check("name", validate::text(&t.name, 200));
+            check("scheme", optional(&t.scheme, &validate::scheme));
+            check("parent", optional(&t.parent, &validate::slug));
+            if t.parent.as_ref() == Some(&t.slug) {
+                check("parent", Err("a topic is not its own parent".into()));
+            }
         }
         Record::Contact(c) => {
             check("key", optional(&c.key, &validate::slug));
@@ -127,7 +133,7 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
             }
             check("name", short(&c.name));
             check("job_title", optional(&c.job_title, &short));
-            check("organisation", optional(&c.organisation, &validate::slug));
+            check("organisation", optional(&c.organisation, &validate::organisation_reference));
             check("office", optional(&c.office, &short));
             check("email", optional(&c.email, &validate::email));
             for (index, phone) in c.phones.iter().enumerate() {
@@ -141,9 +147,12 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
             check("mandate", optional(&c.mandate, &validate::long_text));
             country("country", &mut c.country, &mut check);
             check("legal_basis", optional(&c.legal_basis, &short));
-            check("head_organisation", optional(&c.head_organisation, &validate::slug));
+            check("head_organisation", optional(&c.head_organisation, &validate::organisation_reference));
             for (index, member) in c.members.iter().enumerate() {
-                check(&format!("members[{index}].organisation"), validate::slug(&member.organisation));
+                check(
+                    &format!("members[{index}].organisation"),
+                    validate::organisation_reference(&member.organisation),
+                );
                 if let (Some(since), Some(until)) = (member.since, member.until)
                     && until < since
                 {
@@ -172,7 +181,10 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
                 }
             }
             for (index, named) in r.organisations.iter().enumerate() {
-                check(&format!("organisations[{index}].organisation"), validate::slug(&named.organisation));
+                check(
+                    &format!("organisations[{index}].organisation"),
+                    validate::organisation_reference(&named.organisation),
+                );
             }
             for (index, key) in r.translations.iter().enumerate() {
                 let well_formed = key.split_once('/').is_some_and(|(language, slug)| {
@@ -182,6 +194,48 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
                     check(&format!("translations[{index}]"), Err(format!("`{key}` is not `language/slug`")));
                 }
             }
+        }
+    }
+}
+
+/// Names in other languages and external identifiers (content model v2): names keyed by
+/// canonical language tags, identifiers sorted (a file may list them in any order and mean the
+/// same record) and none twice.
+fn content_model_v2(record: &mut Record, failures: &mut Vec<Failure>) {
+    let names = match record {
+        Record::Organisation(o) => Some(&mut o.names),
+        Record::Topic(t) => Some(&mut t.names),
+        Record::Commission(c) => Some(&mut c.names),
+        _ => None,
+    };
+    if let Some(names) = names {
+        match validate::names(std::mem::take(names)) {
+            Ok(normal) => *names = normal,
+            Err(problems) => {
+                for (language, message) in problems {
+                    failures.push(field(format!("names.{language}"), "INVALID_VALUE", message));
+                }
+            }
+        }
+    }
+    let ids = match record {
+        Record::Organisation(o) => Some(&mut o.external_ids),
+        Record::Release(r) => Some(&mut r.external_ids),
+        _ => None,
+    };
+    if let Some(ids) = ids {
+        for (index, id) in ids.iter().enumerate() {
+            if let Err(message) = validate::scheme(&id.scheme) {
+                failures.push(field(format!("external_ids[{index}].scheme"), "INVALID_VALUE", message));
+            }
+            if let Err(message) = validate::text(&id.value, 255) {
+                failures.push(field(format!("external_ids[{index}].value"), "INVALID_VALUE", message));
+            }
+        }
+        ids.sort();
+        if let Some(index) = ids.windows(2).position(|pair| pair[0] == pair[1]) {
+            let message = format!("`{}` is listed twice", ids[index].reference());
+            failures.push(field(format!("external_ids[{}]", index + 1), "INVALID_VALUE", message));
         }
     }
 }
