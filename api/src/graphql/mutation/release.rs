@@ -10,10 +10,12 @@ use crate::{
     error::GqlResult,
     graphql::{
         db,
+        names::{self, ExternalIdInput},
         node::Kind,
         release::{BodyFormat, Release, ReleaseOrganisationRole},
     },
     service::{
+        external_id,
         release::{
             revision,
             workflow::{self, Action},
@@ -62,6 +64,10 @@ pub struct CreateReleaseInput {
     organisations: Option<Vec<ReleaseOrganisationInput>>,
     /// Global ids of its media contacts, in the order they appear, each at most once.
     contacts: Option<Vec<ID>>,
+    // Content model v2 (names-ids).
+    /// Its identifiers in other systems (e.g. a press-release number), each held by no other
+    /// release (CONFLICT otherwise).
+    external_ids: Option<Vec<ExternalIdInput>>,
 }
 
 /// Changes to a release; fields left out stay as they are, `null` clears an optional one, and a
@@ -96,6 +102,10 @@ pub struct UpdateReleaseInput {
     organisations: Option<Vec<ReleaseOrganisationInput>>,
     /// Global ids of all its media contacts, in order, replacing the current ones.
     contacts: Option<Vec<ID>>,
+    // Content model v2 (names-ids).
+    /// All its identifiers in other systems, replacing the current ones; each held by no other
+    /// release (CONFLICT otherwise).
+    external_ids: Option<Vec<ExternalIdInput>>,
 }
 
 fn keys(ids: Option<Vec<ID>>, kind: Kind) -> Option<Vec<Key>> {
@@ -152,7 +162,20 @@ impl ReleaseMutation {
             organisations: organisations(input.organisations),
             contacts: keys(input.contacts, Kind::Contact),
         };
-        write::create(db(ctx)?, author, patch).await.map(Release::from).map_err(|error| fail(ctx, error))
+        // Checked before the release is written, so that a taken identifier creates nothing.
+        let external_ids = names::identifiers(input.external_ids);
+        if let Some(ids) = &external_ids {
+            external_id::check_for_release(db(ctx)?, None, "input.externalIds", ids)
+                .await
+                .map_err(|error| fail(ctx, error))?;
+        }
+        let created = write::create(db(ctx)?, author, patch).await.map_err(|error| fail(ctx, error))?;
+        if let Some(ids) = &external_ids {
+            external_id::set_for_release(db(ctx)?, author, created.public_id, ids)
+                .await
+                .map_err(|error| fail(ctx, error))?;
+        }
+        Ok(Release::from(created))
     }
 
     /// Changes a release's content and relations (editor, admin); its status is the workflow's.
@@ -184,10 +207,19 @@ impl ReleaseMutation {
             organisations: organisations(input.organisations),
             contacts: keys(input.contacts, Kind::Contact),
         };
-        write::update(db(ctx)?, author, id, expected_version, patch, "update")
+        let external_ids = names::identifiers(input.external_ids);
+        if let Some(ids) = &external_ids {
+            external_id::check_for_release(db(ctx)?, Some(id), "input.externalIds", ids)
+                .await
+                .map_err(|error| fail(ctx, error))?;
+        }
+        let updated = write::update(db(ctx)?, author, id, expected_version, patch, "update")
             .await
-            .map(Release::from)
-            .map_err(|error| fail(ctx, error))
+            .map_err(|error| fail(ctx, error))?;
+        if let Some(ids) = &external_ids {
+            external_id::set_for_release(db(ctx)?, author, id, ids).await.map_err(|error| fail(ctx, error))?;
+        }
+        Ok(Release::from(updated))
     }
 
     /// Deletes a release with its revisions (admin). Returns the release as it was.
