@@ -25,7 +25,11 @@ fn item(entry: &Entry) -> Item {
         content: Some(entry.content_html.clone()),
         guid: Some(Guid { value: entry.id.clone(), permalink: false }),
         pub_date: Some(entry.published.to_rfc2822()),
-        categories: entry.categories.iter().map(|(_, name)| Category { name: name.clone(), domain: None }).collect(),
+        categories: entry
+            .categories
+            .iter()
+            .map(|category| Category { name: category.label.clone(), domain: category.scheme.clone() })
+            .collect(),
         dublin_core_ext: Some(DublinCoreExtension {
             creators: entry.authors.iter().map(|author| author.name.clone()).collect(),
             languages: vec![entry.language.clone()],
