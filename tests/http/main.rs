@@ -17,6 +17,7 @@ mod history;
 mod http;
 mod mutations;
 mod n_plus_one;
+mod names;
 mod over_http;
 mod paging;
 mod permissions;
