@@ -14,8 +14,8 @@ use crate::{
     import::{
         cells,
         record::{
-            CommissionRecord, ContactRecord, Kind, MemberRecord, OrganisationRecord, Record, ReleaseOrganisationRecord,
-            ReleaseRecord, TopicRecord,
+            CommissionRecord, ContactRecord, ExternalIdRecord, Kind, MemberRecord, OrganisationRecord, Record,
+            ReleaseOrganisationRecord, ReleaseRecord, TopicRecord,
         },
     },
     service,
@@ -48,6 +48,8 @@ pub fn contact_reference(contact: &contact::Model) -> String {
 pub async fn organisations(db: &impl ConnectionTrait, rows: &[organisation::Model]) -> Result<Vec<Record>, ApiError> {
     let parents: Vec<i32> = rows.iter().filter_map(|row| row.parent_id).collect();
     let slugs = organisation_slugs(db, &parents).await?;
+    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+    let mut external_ids = external_ids_of(db, service::external_id::ORGANISATION, &ids).await?;
     Ok(rows
         .iter()
         .map(|row| {
@@ -61,17 +63,57 @@ pub async fn organisations(db: &impl ConnectionTrait, rows: &[organisation::Mode
                 parent: row.parent_id.and_then(|id| slugs.get(&id).cloned()),
                 website: row.website.clone(),
                 description: row.description.clone(),
+                names: row.names.0.clone(),
+                external_ids: external_ids.remove(&row.id).unwrap_or_default(),
             })
         })
         .collect())
 }
 
-pub fn topics(rows: &[topic::Model]) -> Vec<Record> {
-    rows.iter()
+pub async fn topics(db: &impl ConnectionTrait, rows: &[topic::Model]) -> Result<Vec<Record>, ApiError> {
+    let parents: Vec<i32> = rows.iter().filter_map(|row| row.parent_id).collect();
+    let slugs: HashMap<i32, String> = if parents.is_empty() {
+        HashMap::new()
+    } else {
+        topic::Entity::find()
+            .select_only()
+            .column(topic::Column::Id)
+            .column(topic::Column::Slug)
+            .filter(topic::Column::Id.is_in(parents))
+            .into_tuple::<(i32, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(rows
+        .iter()
         .map(|row| {
-            Record::Topic(TopicRecord { id: Some(row.public_id), slug: row.slug.clone(), name: row.name.clone() })
+            Record::Topic(TopicRecord {
+                id: Some(row.public_id),
+                slug: row.slug.clone(),
+                name: row.name.clone(),
+                names: row.names.0.clone(),
+                scheme: row.scheme.clone(),
+                parent: row.parent_id.and_then(|id| slugs.get(&id).cloned()),
+            })
         })
-        .collect()
+        .collect())
+}
+
+/// The external identifiers of the records `ids` of `entity_type`, as records write them.
+async fn external_ids_of(
+    db: &impl ConnectionTrait,
+    entity_type: &str,
+    ids: &[i32],
+) -> Result<HashMap<i32, Vec<ExternalIdRecord>>, ApiError> {
+    Ok(service::external_id::of(db, entity_type, ids)
+        .await?
+        .into_iter()
+        .map(|(id, list)| {
+            (id, list.into_iter().map(|id| ExternalIdRecord { scheme: id.scheme, value: id.value }).collect())
+        })
+        .collect())
 }
 
 pub async fn contacts(db: &impl ConnectionTrait, rows: &[contact::Model]) -> Result<Vec<Record>, ApiError> {
@@ -125,6 +167,7 @@ pub async fn commissions(db: &impl ConnectionTrait, rows: &[commission::Model]) 
                 head_organisation: row.head_organisation_id.and_then(|id| slugs.get(&id).cloned()),
                 status: row.status,
                 members: seats,
+                names: row.names.0.clone(),
             })
         })
         .collect())
@@ -157,6 +200,8 @@ pub async fn releases(db: &impl ConnectionTrait, rows: &[release::Model]) -> Res
     for (group, language, slug) in members {
         by_group.entry(group).or_default().push(format!("{language}/{slug}"));
     }
+    // Content model v2 (names-ids).
+    let mut external_ids = external_ids_of(db, service::external_id::RELEASE, &ids).await?;
     Ok(rows
         .iter()
         .map(|row| {
@@ -202,6 +247,7 @@ pub async fn releases(db: &impl ConnectionTrait, rows: &[release::Model]) -> Res
                 // In code order (`countries_of`).
                 countries: countries.iter().filter(|(id, _)| of(*id)).map(|(_, code)| code.clone()).collect(),
                 attachments: row.attachments.clone().unwrap_or_default().0,
+                external_ids: external_ids.remove(&row.id).unwrap_or_default(),
             })
         })
         .collect())
@@ -220,7 +266,9 @@ async fn chunk(db: &impl ConnectionTrait, kind: Kind, offset: u64) -> Result<Vec
             organisations(db, &rows).await?
         }
         Kind::Topic => {
-            topics(&topic::Entity::find().order_by_asc(topic::Column::Slug).offset(offset).limit(CHUNK).all(db).await?)
+            let rows =
+                topic::Entity::find().order_by_asc(topic::Column::Slug).offset(offset).limit(CHUNK).all(db).await?;
+            topics(db, &rows).await?
         }
         Kind::Contact => {
             let rows = contact::Entity::find()

@@ -199,8 +199,8 @@ pub struct Entry {
     pub summary: Option<String>,
     /// Sanitised HTML of the body, after the dateline.
     pub content_html: String,
-    /// (slug, name) of each topic.
-    pub categories: Vec<(String, String)>,
+    /// Each topic.
+    pub categories: Vec<Category>,
     /// "Quito, Ecuador".
     pub dateline: Option<String>,
     pub authors: Vec<Author>,
@@ -215,6 +215,17 @@ pub struct Enclosure {
     pub media_type: Option<String>,
     pub length: Option<i64>,
     pub title: Option<String>,
+}
+
+/// A topic, as an entry's category.
+#[derive(Clone, Debug)]
+pub struct Category {
+    /// The topic's slug.
+    pub term: String,
+    /// Its name, in the entry's language when it has one.
+    pub label: String,
+    /// Its vocabulary, e.g. `theme`, when it is in one.
+    pub scheme: Option<String>,
 }
 
 /// A media contact, as an entry's author.
@@ -236,14 +247,19 @@ pub fn clean(text: &str) -> String {
 /// The facets `query` names, with their display names: an unknown one is NOT_FOUND.
 async fn describe(db: &DatabaseConnection, query: &Query) -> Result<Vec<String>, ApiError> {
     let mut parts = Vec::new();
+    // A feed in one language names what it is about in that language, where the record can.
+    let language = query.language.as_deref();
     if let Some(slug) = &query.topic {
-        parts.push(format!("about {}", service::topic::get_by_slug(db, slug).await?.name));
+        let topic = service::topic::get_by_slug(db, slug).await?;
+        parts.push(format!("about {}", topic.names.in_language(&topic.name, language)));
     }
     if let Some(slug) = &query.commission {
-        parts.push(format!("on the {}", service::commission::get_by_slug(db, slug).await?.name));
+        let commission = service::commission::get_by_slug(db, slug).await?;
+        parts.push(format!("on the {}", commission.names.in_language(&commission.name, language)));
     }
     if let Some(slug) = &query.organisation {
-        parts.push(format!("naming {}", service::organisation::get_by_slug(db, slug).await?.name));
+        let organisation = service::organisation::get_by_slug(db, slug).await?;
+        parts.push(format!("naming {}", organisation.names.in_language(&organisation.name, language)));
     }
     if let Some(code) = &query.country {
         parts.push(format!("concerning {}", country_name(code)));
@@ -339,7 +355,15 @@ fn entry(settings: &FeedSettings, item: &Item) -> Entry {
         updated: release.revised_at.unwrap_or(release.updated_at).max(published),
         summary: release.summary.as_deref().map(clean),
         content_html,
-        categories: item.topics.iter().map(|topic| (topic.slug.clone(), clean(&topic.name))).collect(),
+        categories: item
+            .topics
+            .iter()
+            .map(|topic| Category {
+                term: topic.slug.clone(),
+                label: clean(topic.names.in_language(&topic.name, Some(&release.language))),
+                scheme: topic.scheme.clone(),
+            })
+            .collect(),
         dateline,
         // The issuer when the release names one; its media contacts otherwise.
         authors: match &item.issuer {

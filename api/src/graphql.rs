@@ -8,6 +8,7 @@ pub mod feed;
 pub mod guard;
 pub mod loader;
 pub mod mutation;
+pub mod names;
 pub mod node;
 pub mod organisation;
 pub mod page;

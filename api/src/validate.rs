@@ -204,6 +204,57 @@ pub fn web_url(value: &str) -> Result<(), String> {
     }
 }
 
+/// The most characters a scheme (of a topic's vocabulary, or of an external identifier) has.
+pub const SCHEME_MAX: usize = 64;
+
+/// A scheme: lower-case letters, digits, `_` and `-`, e.g. `disaster_type` or `iati`.
+pub fn scheme(value: &str) -> Result<(), String> {
+    let well_formed = !value.is_empty()
+        && value.len() <= SCHEME_MAX
+        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if well_formed {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{value}` is not a scheme: use lower-case letters, digits, `_` and `-` (at most {SCHEME_MAX} characters)"
+        ))
+    }
+}
+
+/// Names in other languages, normalised: each key a BCP 47 tag (in its canonical form), each
+/// name not blank and at most 255 characters. Every problem is `(key, message)`.
+pub fn names(
+    names: impl IntoIterator<Item = (String, String)>,
+) -> Result<std::collections::BTreeMap<String, String>, Vec<(String, String)>> {
+    let mut normal = std::collections::BTreeMap::new();
+    let mut problems = Vec::new();
+    for (language, name) in names {
+        match language_tag(&language) {
+            Ok(tag) => {
+                if let Err(message) = text(&name, 255) {
+                    problems.push((language, message));
+                } else if normal.insert(tag.clone(), name).is_some() {
+                    problems.push((language, format!("a second name in `{tag}`")));
+                }
+            }
+            Err(message) => problems.push((language, message)),
+        }
+    }
+    if problems.is_empty() { Ok(normal) } else { Err(problems) }
+}
+
+/// A reference to an organisation in an import: its slug, or one of its external identifiers as
+/// `scheme=value` (a slug never holds `=`).
+pub fn organisation_reference(value: &str) -> Result<(), String> {
+    match value.split_once('=') {
+        Some((scheme_part, id)) => {
+            scheme(scheme_part)?;
+            text(id, 255)
+        }
+        None => slug(value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

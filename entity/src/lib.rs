@@ -7,6 +7,8 @@ pub mod audit_event;
 pub mod commission;
 pub mod commission_member;
 pub mod contact;
+pub mod external_id;
+pub mod names;
 pub mod organisation;
 pub mod release;
 pub mod release_commission;

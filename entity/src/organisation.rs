@@ -47,6 +47,9 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Bumped by every write; an update that names a stale one is refused (optimistic concurrency).
     pub version: i32,
+    /// Its name in other languages, by BCP 47 tag.
+    #[sea_orm(column_type = "Json")]
+    pub names: super::names::Names,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -16,6 +16,13 @@ pub struct Model {
     pub updated_at: DateTimeUtc,
     /// Bumped by every write; an update that names a stale one is refused (optimistic concurrency).
     pub version: i32,
+    /// Its name in other languages, by BCP 47 tag.
+    #[sea_orm(column_type = "Json")]
+    pub names: super::names::Names,
+    /// The vocabulary it belongs to, e.g. `theme` or `disaster_type`.
+    pub scheme: Option<String>,
+    /// The broader topic it sits under, in its vocabulary.
+    pub parent_id: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -9,6 +9,7 @@ mod m20261128_000003_contact_key;
 mod m20261128_000004_write_mark;
 mod m20261201_000005_release_body_format;
 mod m20261201_000006_release_metadata;
+mod m20261201_000007_names_and_external_ids;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_write_mark::Migration),
             Box::new(m20261201_000005_release_body_format::Migration),
             Box::new(m20261201_000006_release_metadata::Migration),
+            Box::new(m20261201_000007_names_and_external_ids::Migration),
         ]
     }
 }

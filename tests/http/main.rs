@@ -18,6 +18,7 @@ mod http;
 mod metadata;
 mod mutations;
 mod n_plus_one;
+mod names;
 mod over_http;
 mod paging;
 mod permissions;

@@ -39,7 +39,11 @@ fn entry(entry: &Entry) -> AtomEntry {
         categories: entry
             .categories
             .iter()
-            .map(|(slug, name)| Category { term: slug.clone(), label: Some(name.clone()), scheme: None })
+            .map(|category| Category {
+                term: category.term.clone(),
+                label: Some(category.label.clone()),
+                scheme: category.scheme.clone(),
+            })
             .collect(),
         authors: entry
             .authors

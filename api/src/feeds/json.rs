@@ -94,7 +94,7 @@ fn item(entry: &Entry) -> Item<'_> {
                 url: author.email.as_ref().map(|email| format!("mailto:{email}")),
             })
             .collect(),
-        tags: entry.categories.iter().map(|(_, name)| name.as_str()).collect(),
+        tags: entry.categories.iter().map(|category| category.label.as_str()).collect(),
         attachments: entry
             .enclosures
             .iter()
@@ -108,7 +108,7 @@ fn item(entry: &Entry) -> Item<'_> {
         language: &entry.language,
         _newsroom: ItemExtension {
             dateline: entry.dateline.as_deref(),
-            topics: entry.categories.iter().map(|(slug, _)| slug.as_str()).collect(),
+            topics: entry.categories.iter().map(|category| category.term.as_str()).collect(),
         },
     }
 }

@@ -25,7 +25,11 @@ fn item(entry: &Entry) -> Item {
         content: Some(entry.content_html.clone()),
         guid: Some(Guid { value: entry.id.clone(), permalink: false }),
         pub_date: Some(entry.published.to_rfc2822()),
-        categories: entry.categories.iter().map(|(_, name)| Category { name: name.clone(), domain: None }).collect(),
+        categories: entry
+            .categories
+            .iter()
+            .map(|category| Category { name: category.label.clone(), domain: category.scheme.clone() })
+            .collect(),
         // RSS 2.0 allows one enclosure per item, and needs its length and type: the first
         // attachment, with 0 and a generic type where they are unknown (the spec's own advice).
         enclosure: entry.enclosures.first().map(|enclosure| rss::Enclosure {

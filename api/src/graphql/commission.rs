@@ -75,9 +75,18 @@ impl Commission {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
-    /// Official name.
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// Official name; with `language`, its name in that language if it has one.
+    async fn name(
+        &self,
+        #[graphql(desc = "A BCP 47 language tag, e.g. `fr`: the name in that language (or in its primary \
+                          language, `fr` for `fr-CA`) when the commission has one, else the official name.")]
+        language: Option<String>,
+    ) -> &str {
+        super::names::in_language(&self.0.names, &self.0.name, language.as_deref())
+    }
+    /// Its names in other languages than the official name's, by language.
+    async fn names(&self) -> Vec<super::names::LocalizedName> {
+        super::names::list(&self.0.names)
     }
     /// What it was created to do; `null` if unknown.
     async fn mandate(&self) -> Option<&str> {

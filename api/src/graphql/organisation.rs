@@ -60,9 +60,25 @@ impl Organisation {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
-    /// Official name.
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// Official name; with `language`, its name in that language if it has one.
+    async fn name(
+        &self,
+        #[graphql(desc = "A BCP 47 language tag, e.g. `fr`: the name in that language (or in its primary \
+                          language, `fr` for `fr-CA`) when the organisation has one, else the official name.")]
+        language: Option<String>,
+    ) -> &str {
+        super::names::in_language(&self.0.names, &self.0.name, language.as_deref())
+    }
+    /// Its names in other languages than the official name's, by language.
+    async fn names(&self) -> Vec<super::names::LocalizedName> {
+        super::names::list(&self.0.names)
+    }
+    /// Its identifiers in other systems (e.g. an IATI organisation code), by scheme then value.
+    async fn external_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::names::ExternalId>> {
+        let ids = service::external_id::of(super::db(ctx)?, service::external_id::ORGANISATION, &[self.0.id])
+            .await
+            .extend()?;
+        Ok(ids.into_values().flatten().map(Into::into).collect())
     }
     /// Acronym, e.g. "IOM"; `null` if it has none.
     async fn acronym(&self) -> Option<&str> {
@@ -176,13 +192,22 @@ pub struct OrganisationQuery;
 
 #[Object]
 impl OrganisationQuery {
-    /// The organisation with `slug`; `null` if there is none.
+    /// The organisation with `slug`, or the one holding `externalId` (give exactly one); `null`
+    /// if there is none.
     async fn organisation(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The organisation's URL slug.")] slug: String,
+        #[graphql(desc = "The organisation's URL slug.")] slug: Option<String>,
+        #[graphql(desc = "One of the organisation's identifiers in another system, e.g. \
+                          `{ scheme: \"iati\", value: \"XM-DAC-47066\" }`.")]
+        external_id: Option<super::names::ExternalIdInput>,
     ) -> GqlResult<Option<Organisation>> {
-        let organisation = service::organisation::get_by_slug(super::db(ctx)?, &slug).await;
+        let db = super::db(ctx)?;
+        let organisation = match (slug, external_id) {
+            (Some(slug), None) => service::organisation::get_by_slug(db, &slug).await,
+            (None, Some(id)) => service::organisation::get_by_external_id(db, &id.into()).await,
+            _ => Err(ApiError::bad_input("slug", "give either `slug` or `externalId`")),
+        };
         Ok(found(organisation).extend()?.map(Organisation))
     }
 

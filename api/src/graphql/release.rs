@@ -324,6 +324,13 @@ impl Release {
             .map(Release::from)
             .collect())
     }
+    // Content model v2 (names-ids).
+    /// Its identifiers in other systems (e.g. a press-release number), by scheme then value.
+    async fn external_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::names::ExternalId>> {
+        let ids =
+            service::external_id::of(super::db(ctx)?, service::external_id::RELEASE, &[self.0.id]).await.extend()?;
+        Ok(ids.into_values().flatten().map(Into::into).collect())
+    }
 }
 
 /// Narrows a release list; every field given must match.
@@ -473,17 +480,27 @@ pub struct ReleaseQuery;
 
 #[Object]
 impl ReleaseQuery {
-    /// The release in `language` with `slug`; `null` if there is none the caller may see.
+    /// The release in `language` with `slug`, or the one holding `externalId` (give one or the
+    /// other); `null` if there is none the caller may see.
     async fn release(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "BCP 47 language tag, e.g. `en` or `pt-BR`; a malformed tag is refused with \
                           BAD_USER_INPUT.")]
-        language: String,
-        #[graphql(desc = "The release's URL slug, unique within its language.")] slug: String,
+        language: Option<String>,
+        #[graphql(desc = "The release's URL slug, unique within its language.")] slug: Option<String>,
+        #[graphql(desc = "One of the release's identifiers in another system, e.g. a press-release number.")]
+        external_id: Option<super::names::ExternalIdInput>,
     ) -> GqlResult<Option<Release>> {
-        let language = validate::language("language", &language).extend()?;
-        let release = service::release::get_by_slug(super::db(ctx)?, super::access(ctx)?, &language, &slug).await;
+        let (db, access) = (super::db(ctx)?, super::access(ctx)?);
+        let release = match (language, slug, external_id) {
+            (Some(language), Some(slug), None) => {
+                let language = validate::language("language", &language).extend()?;
+                service::release::get_by_slug(db, access, &language, &slug).await
+            }
+            (None, None, Some(id)) => service::external_id::release(db, access, &id.into()).await,
+            _ => Err(ApiError::bad_input("externalId", "give either `language` and `slug`, or `externalId`")),
+        };
         Ok(found(release).extend()?.map(Release::from))
     }
 

@@ -30,9 +30,31 @@ impl Topic {
     async fn slug(&self) -> &str {
         &self.0.slug
     }
-    /// Display name.
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// Display name; with `language`, its name in that language if it has one.
+    async fn name(
+        &self,
+        #[graphql(desc = "A BCP 47 language tag, e.g. `fr`: the name in that language (or in its primary \
+                          language, `fr` for `fr-CA`) when the topic has one, else the display name.")]
+        language: Option<String>,
+    ) -> &str {
+        super::names::in_language(&self.0.names, &self.0.name, language.as_deref())
+    }
+    /// Its names in other languages than the display name's, by language.
+    async fn names(&self) -> Vec<super::names::LocalizedName> {
+        super::names::list(&self.0.names)
+    }
+    /// The vocabulary it belongs to, e.g. `theme`, `disaster_type` or `format`; `null` if none.
+    async fn scheme(&self) -> Option<&str> {
+        self.0.scheme.as_deref()
+    }
+    /// The broader topic it sits under; `null` for a top-level topic.
+    async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Topic>> {
+        let Some(id) = self.0.parent_id else { return Ok(None) };
+        Ok(service::topic::by_id(super::db(ctx)?, id).await.extend()?.map(Topic))
+    }
+    /// Its narrower topics (one level down), by name.
+    async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Topic>> {
+        Ok(service::topic::children_of(super::db(ctx)?, self.0.id).await.extend()?.into_iter().map(Topic).collect())
     }
     /// Creation time (UTC).
     async fn created_at(&self) -> DateTime<Utc> {
@@ -85,6 +107,8 @@ impl Topic {
 pub struct TopicFilter {
     /// Case-insensitive substring of the name.
     name_contains: Option<String>,
+    /// Topics of this vocabulary, e.g. `theme`.
+    scheme: Option<String>,
 }
 
 /// Topic root fields.
@@ -127,7 +151,7 @@ impl TopicQuery {
     ) -> GqlResult<TopicConnection> {
         let order = NameOrder::or_default(order_by);
         let filter = filter.unwrap_or_default();
-        let filter = Arc::new(service::topic::Filter { name_contains: filter.name_contains });
+        let filter = Arc::new(service::topic::Filter { name_contains: filter.name_contains, scheme: filter.scheme });
         let db = super::db(ctx)?.clone();
         let count = counter(&db, &filter, |db, filter| async move { service::topic::count(&db, &filter).await });
         let fetch = |page| async move { service::topic::list(&db, &filter, order, page).await };

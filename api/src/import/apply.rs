@@ -7,7 +7,7 @@ mod releases;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{audit_event, commission, commission_member, contact, organisation, topic};
+use entity::{audit_event, commission, commission_member, contact, names::Names, organisation, topic};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
@@ -19,7 +19,7 @@ use super::{
     Failure, Mode, Options,
     plan::{Plan, Spool, Spooled},
     progress::Reporter,
-    record::{Kind, Record},
+    record::{ExternalIdRecord, Kind, Record},
     report::Report,
 };
 use crate::{
@@ -27,6 +27,7 @@ use crate::{
     export,
     service::{
         bulk,
+        external_id::{self, ExternalId},
         write::{self, Author},
     },
 };
@@ -57,6 +58,8 @@ struct Run<'a> {
     rejected: HashSet<(Kind, String)>,
     /// Releases some record of the file names as a translation.
     translated: HashSet<String>,
+    /// The file's organisations by the external identifiers they hold (`scheme=value` → slug).
+    organisation_refs: HashMap<String, String>,
 }
 
 impl Run<'_> {
@@ -248,10 +251,11 @@ pub async fn apply(
         plan_keys: std::mem::take(&mut plan.keys),
         rejected: std::mem::take(&mut plan.rejected),
         translated: std::mem::take(&mut plan.translated),
+        organisation_refs: std::mem::take(&mut plan.organisation_refs),
     };
     let mut spools = std::mem::take(&mut plan.spools);
     organisations(&mut run, spools.remove(&Kind::Organisation), &plan.parents).await?;
-    topics(&mut run, spools.remove(&Kind::Topic)).await?;
+    topics(&mut run, spools.remove(&Kind::Topic), &plan.topic_parents).await?;
     contacts(&mut run, spools.remove(&Kind::Contact)).await?;
     commissions(&mut run, spools.remove(&Kind::Commission)).await?;
     releases::releases(&mut run, spools.remove(&Kind::Release)).await?;
@@ -334,8 +338,17 @@ async fn organisations(
     }
     // Phase A: fields, with each parent checked to exist (in the file or stored).
     let mut outcomes: HashMap<String, (i32, Outcome)> = HashMap::new();
+    let mut parents = parents.clone();
     for chunk in chunks(spool)? {
-        let chunk = run.take(chunk)?;
+        let mut chunk = run.take(chunk)?;
+        let resolved = organisation_slugs_for(run, &mut chunk).await?;
+        for (_, parent) in parents.values_mut() {
+            if let Some(slug) = parent.as_ref().and_then(|reference| resolved.get(reference)) {
+                *parent = Some(slug.clone());
+            }
+        }
+        let holders = external_id_holders(run, &chunk).await?;
+        let mut with_ids: Vec<(String, Vec<ExternalIdRecord>)> = Vec::new();
         let wanted_parents = unique(chunk.iter().filter_map(|s| match &s.record {
             Record::Organisation(o) => o.parent.clone(),
             _ => None,
@@ -368,6 +381,16 @@ async fn organisations(
                 run.rejected.insert((Kind::Organisation, record.slug.clone()));
                 continue;
             }
+            let own = existing.get(&record.slug).map(|o| o.id);
+            if let Some((index, holder)) = record.external_ids.iter().enumerate().find_map(|(index, id)| {
+                holders.get(&id.reference()).filter(|(holder, _)| Some(*holder) != own).map(|(_, slug)| (index, slug))
+            }) {
+                let reference = record.external_ids[index].reference();
+                let message = format!("the external id `{reference}` is already the organisation `{holder}`'s");
+                run.fail(spooled, Some(format!("external_ids[{index}]")), "CONFLICT", message);
+                run.rejected.insert((Kind::Organisation, record.slug.clone()));
+                continue;
+            }
             let row = organisation::ActiveModel {
                 slug: Set(record.slug.clone()),
                 name: Set(record.name.clone()),
@@ -376,6 +399,7 @@ async fn organisations(
                 country: Set(record.country.clone()),
                 website: Set(record.website.clone()),
                 description: Set(record.description.clone()),
+                names: Set(Names(record.names.clone())),
                 ..Default::default()
             };
             let current = existing.get(&record.slug);
@@ -392,9 +416,14 @@ async fn organisations(
             let public_id = fresh_id(record.id, &taken);
             let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
             outcomes.insert(record.slug.clone(), (current.map_or(0, |c| c.id), outcome));
+            if outcome != Outcome::Unchanged {
+                with_ids.push((record.slug.clone(), record.external_ids.clone()));
+            }
         }
         bulk::insert_all(&run.txn, new_rows).await?;
+        write_external_ids(run, with_ids).await?;
     }
+    let parents = &parents;
     // Phase B: parents, now that every organisation of the file exists; loops are refused.
     let slugs: Vec<String> = outcomes.keys().cloned().collect();
     let rows: Vec<(i32, String, Option<i32>, i32)> = organisation::Entity::find()
@@ -473,41 +502,152 @@ fn placeholder_organisation(slug: &str) -> Record {
         parent: None,
         website: None,
         description: None,
+        names: Default::default(),
+        external_ids: Vec::new(),
     })
 }
 
-async fn topics(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
+/// Topics in two phases, as organisations: fields first, each parent checked to exist (in the
+/// file or stored); then parents, refusing those that would make a loop.
+async fn topics(
+    run: &mut Run<'_>,
+    spool: Option<Spool>,
+    parents: &HashMap<String, (u64, Option<String>)>,
+) -> Result<(), ApiError> {
+    if spool.is_none() {
+        return Ok(());
+    }
+    let mut outcomes: HashMap<String, Outcome> = HashMap::new();
     for chunk in chunks(spool)? {
         let chunk = run.take(chunk)?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
-        let existing: HashMap<String, topic::Model> = topic::Entity::find()
-            .filter(topic::Column::Slug.is_in(slugs))
-            .all(&run.txn)
-            .await?
-            .into_iter()
-            .map(|t| (t.slug.clone(), t))
-            .collect();
+        let wanted_parents = unique(chunk.iter().filter_map(|s| match &s.record {
+            Record::Topic(t) => t.parent.clone(),
+            _ => None,
+        }));
+        let stored_parents = topic_ids(&run.txn, &wanted_parents).await?;
+        let existing_rows: Vec<topic::Model> =
+            topic::Entity::find().filter(topic::Column::Slug.is_in(slugs)).all(&run.txn).await?;
+        let stored: HashMap<String, Record> =
+            export::topics(&run.txn, &existing_rows).await?.into_iter().map(|r| (r.key(), r)).collect();
+        let existing: HashMap<String, topic::Model> = existing_rows.into_iter().map(|t| (t.slug.clone(), t)).collect();
         let ids = chunk.iter().filter_map(|s| if let Record::Topic(t) = &s.record { t.id } else { None });
         let taken = taken_ids::<topic::Entity>(&run.txn, topic::Column::PublicId, ids.collect()).await?;
         let mut new_rows = Vec::new();
         for spooled in &chunk {
             let Record::Topic(record) = &spooled.record else { continue };
+            if run.rejected.contains(&(Kind::Topic, record.slug.clone())) {
+                continue;
+            }
+            if let Some(parent) = &record.parent
+                && !run.in_file(Kind::Topic, parent)
+                && !stored_parents.contains_key(parent)
+            {
+                let message = format!("no topic `{parent}` in the file or the database");
+                run.fail(spooled, Some("parent".into()), "UNKNOWN_REFERENCE", message);
+                run.rejected.insert((Kind::Topic, record.slug.clone()));
+                continue;
+            }
             let row = topic::ActiveModel {
                 slug: Set(record.slug.clone()),
                 name: Set(record.name.clone()),
+                names: Set(Names(record.names.clone())),
+                scheme: Set(record.scheme.clone()),
                 ..Default::default()
             };
             let current = existing.get(&record.slug);
-            let same = current.is_some_and(|current| current.name == record.name);
+            // Parents are the second phase's.
+            let strip =
+                |t: &super::record::TopicRecord| super::record::TopicRecord { id: None, parent: None, ..t.clone() };
+            let same = matches!(stored.get(&record.slug), Some(Record::Topic(old)) if strip(old) == strip(record));
             let stored_row = current.map(|c| (c.id, c.version));
             let table = (crate::service::topic::COLUMNS, "Topic");
             let public_id = fresh_id(record.id, &taken);
             let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
-            run.count(Kind::Topic, outcome);
+            outcomes.insert(record.slug.clone(), outcome);
         }
         bulk::insert_all(&run.txn, new_rows).await?;
     }
+    // Second phase: parents, now that every topic of the file exists. Topics are few (a
+    // vocabulary, not a corpus), so the whole graph is read.
+    let rows: Vec<(i32, String, Option<i32>, i32)> = topic::Entity::find()
+        .select_only()
+        .column(topic::Column::Id)
+        .column(topic::Column::Slug)
+        .column(topic::Column::ParentId)
+        .column(topic::Column::Version)
+        .into_tuple()
+        .all(&run.txn)
+        .await?;
+    let by_slug: HashMap<&str, (i32, Option<i32>, i32)> =
+        rows.iter().map(|(id, slug, parent, version)| (slug.as_str(), (*id, *parent, *version))).collect();
+    let slug_of: HashMap<i32, &str> = rows.iter().map(|(id, slug, _, _)| (*id, slug.as_str())).collect();
+    let parent_after = |slug: &str| -> Option<String> {
+        match parents.get(slug) {
+            Some((_, parent)) if outcomes.contains_key(slug) => parent.clone(),
+            _ => by_slug
+                .get(slug)
+                .and_then(|(_, parent, _)| parent.and_then(|id| slug_of.get(&id).map(|s| (*s).to_owned()))),
+        }
+    };
+    let mut slugs: Vec<String> = outcomes.keys().cloned().collect();
+    slugs.sort();
+    let looping: HashSet<String> = slugs
+        .iter()
+        .filter(|slug| {
+            let mut seen = HashSet::new();
+            let mut at = (*slug).clone();
+            while let Some(parent) = parent_after(&at) {
+                if &parent == *slug {
+                    return true;
+                }
+                if !seen.insert(parent.clone()) {
+                    return false;
+                }
+                at = parent;
+            }
+            false
+        })
+        .cloned()
+        .collect();
+    for slug in slugs {
+        let Some(mut outcome) = outcomes.get(&slug).copied() else { continue };
+        let Some((id, current_parent, version)) = by_slug.get(slug.as_str()).copied() else { continue };
+        let line = parents.get(&slug).map_or(0, |(line, _)| *line);
+        if looping.contains(&slug) {
+            let spooled = Spooled { file: None, line, record: placeholder_topic(&slug) };
+            run.fail(&spooled, Some("parent".into()), "REFERENCE_CYCLE", "its parents lead back to itself".into());
+            continue;
+        }
+        let wanted = parents
+            .get(&slug)
+            .and_then(|(_, parent)| parent.as_deref())
+            .and_then(|p| by_slug.get(p))
+            .map(|(id, _, _)| *id);
+        if wanted != current_parent {
+            let mut row = topic::ActiveModel { parent_id: Set(wanted), ..Default::default() };
+            if outcome == Outcome::Unchanged {
+                row.version = Set(version + 1);
+                row.updated_at = Set(run.now);
+                outcome = Outcome::Updated;
+            }
+            topic::Entity::update_many().set(row).filter(topic::Column::Id.eq(id)).exec(&run.txn).await?;
+        }
+        run.count(Kind::Topic, outcome);
+    }
     Ok(())
+}
+
+/// A stand-in record for reporting a topic by slug alone.
+fn placeholder_topic(slug: &str) -> Record {
+    Record::Topic(super::record::TopicRecord {
+        id: None,
+        slug: slug.to_owned(),
+        name: String::new(),
+        names: Default::default(),
+        scheme: None,
+        parent: None,
+    })
 }
 
 /// The stored contacts a chunk names (by key, or by email for records without a key), indexed
@@ -554,7 +694,8 @@ impl Contacts {
 
 async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
-        let chunk = run.take(chunk)?;
+        let mut chunk = run.take(chunk)?;
+        organisation_slugs_for(run, &mut chunk).await?;
         let references = unique(chunk.iter().map(|s| s.record.key()));
         let existing = Contacts::load(&run.txn, &references).await?;
         let stored: HashMap<i32, Record> = export::contacts(&run.txn, &existing.rows)
@@ -621,7 +762,8 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
 
 async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     for chunk in chunks(spool)? {
-        let chunk = run.take(chunk)?;
+        let mut chunk = run.take(chunk)?;
+        organisation_slugs_for(run, &mut chunk).await?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
         let existing_rows: Vec<commission::Model> =
             commission::Entity::find().filter(commission::Column::Slug.is_in(slugs.clone())).all(&run.txn).await?;
@@ -679,6 +821,7 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
                     .as_ref()
                     .and_then(|h| organisations.get(h).copied())),
                 status: Set(record.status),
+                names: Set(Names(record.names.clone())),
                 ..Default::default()
             };
             let current = existing.get(&record.slug);
@@ -722,4 +865,113 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
         bulk::insert_all(&run.txn, rows).await?;
     }
     Ok(())
+}
+
+/// The organisation-reference fields of `record` (a parent, a contact's organisation, a
+/// commission's head and members, a release's organisations).
+fn organisation_references(record: &mut Record) -> Vec<&mut String> {
+    match record {
+        Record::Organisation(o) => o.parent.iter_mut().collect(),
+        Record::Contact(c) => c.organisation.iter_mut().collect(),
+        Record::Commission(c) => {
+            c.head_organisation.iter_mut().chain(c.members.iter_mut().map(|m| &mut m.organisation)).collect()
+        }
+        Record::Release(r) => r.organisations.iter_mut().map(|o| &mut o.organisation).collect(),
+        Record::Topic(_) => Vec::new(),
+    }
+}
+
+/// Rewrites the references to organisations by external identifier (`scheme=value`) in `chunk`
+/// as slugs: of the organisation of the file that holds it, else of the stored one. Unknown ones
+/// are left as they are, to be reported as naming no organisation. Returns what it resolved.
+async fn organisation_slugs_for(run: &Run<'_>, chunk: &mut [Spooled]) -> Result<HashMap<String, String>, ApiError> {
+    let mut wanted: Vec<ExternalId> = Vec::new();
+    for spooled in chunk.iter_mut() {
+        for reference in organisation_references(&mut spooled.record) {
+            if !run.organisation_refs.contains_key(reference.as_str())
+                && let Some((scheme, value)) = reference.split_once('=')
+            {
+                wanted.push(ExternalId { scheme: scheme.to_owned(), value: value.to_owned() });
+            }
+        }
+    }
+    let mut resolved: HashMap<String, String> = HashMap::new();
+    if !wanted.is_empty() {
+        wanted.sort();
+        wanted.dedup();
+        let owners = external_id::owners(&run.txn, external_id::ORGANISATION, &wanted).await?;
+        let slugs = slugs_of(&run.txn, &owners.values().copied().collect::<Vec<_>>()).await?;
+        for (id, owner) in owners {
+            if let Some(slug) = slugs.get(&owner) {
+                resolved.insert(id.to_string(), slug.clone());
+            }
+        }
+    }
+    for spooled in chunk.iter_mut() {
+        for reference in organisation_references(&mut spooled.record) {
+            if let Some(slug) =
+                run.organisation_refs.get(reference.as_str()).or_else(|| resolved.get(reference.as_str()))
+            {
+                *reference = slug.clone();
+            }
+        }
+    }
+    resolved.extend(run.organisation_refs.iter().map(|(reference, slug)| (reference.clone(), slug.clone())));
+    Ok(resolved)
+}
+
+/// Slugs of the organisations `ids`.
+async fn slugs_of(txn: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, String>, ApiError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, String)> = organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::Slug)
+        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(txn)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// The stored organisations holding the external identifiers the organisations of `chunk` bring,
+/// by reference: (internal key, slug).
+async fn external_id_holders(run: &Run<'_>, chunk: &[Spooled]) -> Result<HashMap<String, (i32, String)>, ApiError> {
+    let wanted: Vec<ExternalId> = chunk
+        .iter()
+        .flat_map(|s| match &s.record {
+            Record::Organisation(o) => o.external_ids.clone(),
+            _ => Vec::new(),
+        })
+        .map(|id| ExternalId { scheme: id.scheme, value: id.value })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let owners = external_id::owners(&run.txn, external_id::ORGANISATION, &wanted).await?;
+    let slugs = slugs_of(&run.txn, &owners.values().copied().collect::<Vec<_>>()).await?;
+    Ok(owners
+        .into_iter()
+        .filter_map(|(id, owner)| Some((id.to_string(), (owner, slugs.get(&owner)?.clone()))))
+        .collect())
+}
+
+/// Replaces the external identifiers of the created and changed organisations `written` (slug,
+/// identifiers).
+async fn write_external_ids(run: &Run<'_>, written: Vec<(String, Vec<ExternalIdRecord>)>) -> Result<(), ApiError> {
+    if written.is_empty() {
+        return Ok(());
+    }
+    let ids = organisation_ids(&run.txn, &written.iter().map(|(slug, _)| slug.clone()).collect::<Vec<_>>()).await?;
+    external_id::delete_of(&run.txn, external_id::ORGANISATION, &ids.values().copied().collect::<Vec<_>>()).await?;
+    let rows: Vec<(i32, ExternalId)> = written
+        .iter()
+        .filter_map(|(slug, list)| Some((*ids.get(slug)?, list)))
+        .flat_map(|(id, list)| {
+            list.iter().map(move |e| (id, ExternalId { scheme: e.scheme.clone(), value: e.value.clone() }))
+        })
+        .collect();
+    external_id::insert(&run.txn, external_id::ORGANISATION, rows.iter().map(|(id, e)| (*id, e))).await
 }

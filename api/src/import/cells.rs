@@ -3,6 +3,9 @@
 //! - a list is `|`-separated: `health|counter-trafficking`;
 //! - a release's organisations are `slug:role`, a commission's members `slug:role:since:until`
 //!   (dates may be empty);
+//! - names in other languages are `language=name` pairs, `fr=Nom|es=Nombre`, and external
+//!   identifiers `scheme=value` pairs, `iati=XM-DAC-47066|press=PR-12`; a name or value holding
+//!   `=` or `|` cannot be written as a cell;
 //! - an empty cell is "none" (null, or the field's default);
 //! - `public` is `true` or `false`;
 //! - a release's attachments are one JSON array (their URLs hold every separator a cell syntax
@@ -15,8 +18,20 @@ use super::record::Kind;
 /// The columns of a type's CSV file, in the order export writes them: every field of its record.
 pub fn columns(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::Organisation => &["id", "slug", "name", "acronym", "kind", "country", "parent", "website", "description"],
-        Kind::Topic => &["id", "slug", "name"],
+        Kind::Organisation => &[
+            "id",
+            "slug",
+            "name",
+            "acronym",
+            "kind",
+            "country",
+            "parent",
+            "website",
+            "description",
+            "names",
+            "external_ids",
+        ],
+        Kind::Topic => &["id", "slug", "name", "names", "scheme", "parent"],
         Kind::Contact => {
             &["id", "key", "name", "job_title", "organisation", "office", "email", "phones", "country", "public"]
         }
@@ -31,6 +46,7 @@ pub fn columns(kind: Kind) -> &'static [&'static str] {
             "head_organisation",
             "status",
             "members",
+            "names",
         ],
         Kind::Release => &[
             "id",
@@ -53,6 +69,8 @@ pub fn columns(kind: Kind) -> &'static [&'static str] {
             "revised_at",
             "countries",
             "attachments",
+            // Content model v2 (names-ids).
+            "external_ids",
         ],
     }
 }
@@ -87,6 +105,9 @@ pub fn parse(kind: Kind, column: &str, text: &str) -> Value {
     if is_json(kind, column) {
         // Text that is not JSON stays text, for the record's check to refuse by name.
         return serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()));
+    }
+    if let Some(value) = parse_pairs(column, text) {
+        return value;
     }
     if let Some(names) = parts_of(kind, column) {
         let item = |item: &str| {
@@ -138,6 +159,9 @@ pub fn format(kind: Kind, column: &str, value: &Value) -> Result<String, Unrepre
             other => other.to_string(),
         });
     }
+    if let Some(cell) = format_pairs(column, value) {
+        return cell;
+    }
     let Value::Array(items) = value else {
         return plain(value, &[]);
     };
@@ -163,6 +187,55 @@ pub fn format(kind: Kind, column: &str, value: &Value) -> Result<String, Unrepre
     Ok(cells.join("|"))
 }
 
+/// Columns of `key=value` pairs: names by language (an object), external identifiers (a list of
+/// `{scheme, value}`). Either way split on the first `=`: neither a language tag nor a scheme
+/// holds one.
+fn parse_pairs(column: &str, text: &str) -> Option<Value> {
+    let pairs = || text.split('|').map(|item| item.split_once('=').unwrap_or((item, "")));
+    match column {
+        "names" => Some(Value::Object(
+            pairs().map(|(language, name)| (language.to_owned(), Value::String(name.to_owned()))).collect(),
+        )),
+        "external_ids" => Some(Value::Array(
+            pairs()
+                .map(|(scheme, value)| {
+                    let mut id = Map::new();
+                    id.insert("scheme".into(), Value::String(scheme.to_owned()));
+                    id.insert("value".into(), Value::String(value.to_owned()));
+                    Value::Object(id)
+                })
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
+/// The cell of a `key=value` column (see `parse_pairs`); `None` for other columns.
+fn format_pairs(column: &str, value: &Value) -> Option<Result<String, Unrepresentable>> {
+    let pairs: Vec<(String, String)> = match (column, value) {
+        ("names", Value::Object(names)) => names
+            .iter()
+            .map(|(language, name)| (language.clone(), name.as_str().unwrap_or_default().to_owned()))
+            .collect(),
+        ("external_ids", Value::Array(ids)) => ids
+            .iter()
+            .map(|id| {
+                let part = |name: &str| id.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+                (part("scheme"), part("value"))
+            })
+            .collect(),
+        _ => return None,
+    };
+    let mut cells = Vec::with_capacity(pairs.len());
+    for (key, text) in pairs {
+        if let Some(separator) = ['|', '='].into_iter().find(|separator| text.contains(*separator)) {
+            return Some(Err(Unrepresentable { value: text, separator }));
+        }
+        cells.push(format!("{key}={text}"));
+    }
+    Some(Ok(cells.join("|")))
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -172,8 +245,11 @@ mod tests {
 
     fn samples() -> Vec<Record> {
         [
-            json!({"type": "organisation", "slug": "iom", "name": "IOM", "kind": "un_agency", "parent": "un"}),
-            json!({"type": "topic", "slug": "health", "name": "Health"}),
+            json!({"type": "organisation", "slug": "iom", "name": "IOM", "kind": "un_agency", "parent": "un",
+                "names": {"es": "OIM", "fr": "OIM (fr)"},
+                "external_ids": [{"scheme": "iati", "value": "XM-DAC-47066"}, {"scheme": "press", "value": "a:b"}]}),
+            json!({"type": "topic", "slug": "health", "name": "Health", "names": {"fr": "Santé"},
+                "scheme": "theme", "parent": "wellbeing"}),
             json!({"type": "contact", "key": "mi", "name": "M. I.", "phones": ["+593 2-22-53-948/49/50", "+1"], "public": false}),
             json!({"type": "commission", "slug": "c", "name": "C", "mandate": "M", "members": [
                 {"organisation": "iom", "role": "member", "since": "2004-01-02"},
@@ -182,7 +258,7 @@ mod tests {
             json!({"type": "release", "language": "en", "slug": "r", "title": "T", "body": "a\nb, \"c\"",
                 "status": "published", "published_at": "2005-02-14T15:00:00Z", "topics": ["health", "x"],
                 "organisations": [{"organisation": "iom", "role": "partner"}], "contacts": ["mi"],
-                "translations": ["es/r"]}),
+                "translations": ["es/r"], "external_ids": [{"scheme": "pr", "value": "2005-14"}]}),
         ]
         .into_iter()
         .map(|value| serde_json::from_value(value).unwrap())
@@ -225,5 +301,9 @@ mod tests {
         assert_eq!(error.separator, '|');
         assert!(format(Kind::Contact, "phones", &json!([""])).is_err());
         assert_eq!(format(Kind::Contact, "name", &json!("a|b:c")).unwrap(), "a|b:c");
+        for text in ["a=b", "a|b"] {
+            assert!(format(Kind::Topic, "names", &json!({ "fr": text })).is_err(), "{text}");
+            assert!(format(Kind::Release, "external_ids", &json!([{ "scheme": "x", "value": text }])).is_err());
+        }
     }
 }

@@ -92,28 +92,38 @@ pub fn record(value: Value) -> Result<Record, Vec<Failure>> {
 /// `service`, given the record as a patch), plus what only a file can get wrong: the syntax of
 /// references by natural key. Normalises countries to upper case, as the writes store them.
 fn values(record: &mut Record, failures: &mut Vec<Failure>) {
+    content_model_v2(record, failures);
     let mut errors = FieldErrors::default();
     match record {
         Record::Organisation(o) => {
             service::organisation::write::rules(&organisation_patch(o), true, &mut errors);
-            errors.check("parent", optional(&o.parent, &validate::slug));
+            errors.check("parent", optional(&o.parent, &validate::organisation_reference));
             normalise(&mut o.country);
         }
-        Record::Topic(t) => service::topic::rules(&topic_patch(t), true, &mut errors),
+        Record::Topic(t) => {
+            service::topic::rules(&topic_patch(t), true, &mut errors);
+            errors.check("parent", optional(&t.parent, &validate::slug));
+            if t.parent.as_ref() == Some(&t.slug) {
+                errors.add("parent", "a topic is not its own parent");
+            }
+        }
         Record::Contact(c) => {
             service::contact::write::rules(&contact_patch(c), true, &mut errors);
             // A contact is matched by its key, or its email when it has none.
             if c.key.is_none() && c.email.is_none() {
                 errors.add("key", "a contact needs a `key` or an `email` to be imported by");
             }
-            errors.check("organisation", optional(&c.organisation, &validate::slug));
+            errors.check("organisation", optional(&c.organisation, &validate::organisation_reference));
             normalise(&mut c.country);
         }
         Record::Commission(c) => {
             service::commission::write::rules(&commission_patch(c), true, &mut errors);
-            errors.check("headOrganisation", optional(&c.head_organisation, &validate::slug));
+            errors.check("headOrganisation", optional(&c.head_organisation, &validate::organisation_reference));
             for (index, member) in c.members.iter().enumerate() {
-                errors.check(format!("members[{index}].organisation"), validate::slug(&member.organisation));
+                errors.check(
+                    format!("members[{index}].organisation"),
+                    validate::organisation_reference(&member.organisation),
+                );
             }
             normalise(&mut c.country);
         }
@@ -129,7 +139,10 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
                 }
             }
             for (index, named) in r.organisations.iter().enumerate() {
-                errors.check(format!("organisations[{index}].organisation"), validate::slug(&named.organisation));
+                errors.check(
+                    format!("organisations[{index}].organisation"),
+                    validate::organisation_reference(&named.organisation),
+                );
             }
             for (index, key) in r.translations.iter().enumerate() {
                 let well_formed = key.split_once('/').is_some_and(|(language, slug)| {
@@ -202,7 +215,12 @@ fn organisation_patch(o: &super::record::OrganisationRecord) -> service::organis
 }
 
 fn topic_patch(t: &super::record::TopicRecord) -> service::topic::Patch {
-    service::topic::Patch { slug: Some(t.slug.clone()), name: Some(t.name.clone()) }
+    service::topic::Patch {
+        slug: Some(t.slug.clone()),
+        name: Some(t.name.clone()),
+        scheme: Some(t.scheme.clone()),
+        ..Default::default()
+    }
 }
 
 fn contact_patch(c: &super::record::ContactRecord) -> service::contact::write::Patch {
@@ -258,5 +276,47 @@ fn release_patch(r: &super::record::ReleaseRecord) -> service::release::write::P
         attachments: Some(r.attachments.clone()),
         countries: Some(r.countries.clone()),
         ..Default::default()
+    }
+}
+
+/// Names in other languages and external identifiers (content model v2): names keyed by
+/// canonical language tags, identifiers sorted (a file may list them in any order and mean the
+/// same record) and none twice.
+fn content_model_v2(record: &mut Record, failures: &mut Vec<Failure>) {
+    let names = match record {
+        Record::Organisation(o) => Some(&mut o.names),
+        Record::Topic(t) => Some(&mut t.names),
+        Record::Commission(c) => Some(&mut c.names),
+        _ => None,
+    };
+    if let Some(names) = names {
+        match validate::names(std::mem::take(names)) {
+            Ok(normal) => *names = normal,
+            Err(problems) => {
+                for (language, message) in problems {
+                    failures.push(field(format!("names.{language}"), "INVALID_VALUE", message));
+                }
+            }
+        }
+    }
+    let ids = match record {
+        Record::Organisation(o) => Some(&mut o.external_ids),
+        Record::Release(r) => Some(&mut r.external_ids),
+        _ => None,
+    };
+    if let Some(ids) = ids {
+        for (index, id) in ids.iter().enumerate() {
+            if let Err(message) = validate::scheme(&id.scheme) {
+                failures.push(field(format!("external_ids[{index}].scheme"), "INVALID_VALUE", message));
+            }
+            if let Err(message) = validate::text(&id.value, 255) {
+                failures.push(field(format!("external_ids[{index}].value"), "INVALID_VALUE", message));
+            }
+        }
+        ids.sort();
+        if let Some(index) = ids.windows(2).position(|pair| pair[0] == pair[1]) {
+            let message = format!("`{}` is listed twice", ids[index].reference());
+            failures.push(field(format!("external_ids[{}]", index + 1), "INVALID_VALUE", message));
+        }
     }
 }

@@ -113,6 +113,13 @@ pub struct Plan {
     pub rejected: HashSet<(Kind, String)>,
     /// The releases that a good record names as its translation (`language/slug`).
     pub translated: HashSet<String>,
+    /// The slug of the organisation of the file holding each external identifier, by reference
+    /// (`scheme=value`).
+    pub organisation_refs: HashMap<String, String>,
+    /// The key of the release of the file holding each external identifier (`scheme=value`).
+    pub release_refs: HashMap<String, String>,
+    /// Each topic's parent slug, as the file sets it.
+    pub topic_parents: HashMap<String, (u64, Option<String>)>,
 }
 
 /// Counts the bytes read, for progress.
@@ -142,6 +149,9 @@ pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, A
         records: 0,
         rejected: HashSet::new(),
         translated: HashSet::new(),
+        organisation_refs: HashMap::new(),
+        release_refs: HashMap::new(),
+        topic_parents: HashMap::new(),
     };
     let mut first_line: HashMap<(Kind, String), (Option<String>, u64)> = HashMap::new();
     let mut error = None;
@@ -167,6 +177,8 @@ pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, A
                             key: Some(key.clone()),
                             ..Failure::file("DUPLICATE_KEY", format!("the same {} is already on {place}", kind.name()))
                         }]
+                    } else if let Some(failure) = external_ids_taken(&mut plan, &record) {
+                        vec![failure]
                     } else {
                         first_line.insert((kind, key.clone()), (name.clone(), line));
                         if let Record::Organisation(organisation) = &record {
@@ -174,6 +186,9 @@ pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, A
                         }
                         if let Record::Release(release) = &record {
                             plan.translated.extend(release.translations.iter().cloned());
+                        }
+                        if let Record::Topic(topic) = &record {
+                            plan.topic_parents.insert(key.clone(), (line, topic.parent.clone()));
                         }
                         plan.keys.entry(kind).or_default().insert(key);
                         if let Err(failure) = spool(&mut plan.spools, Spooled { file: name.clone(), line, record }) {
@@ -198,6 +213,12 @@ pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, A
     if plan.records == 0 && plan.failures.is_empty() {
         plan.failures.push(Failure::file("EMPTY_FILE", "the file holds no records".into()));
     }
+    // Parents named by external identifier, as the slugs of the file's organisations holding them.
+    for (_, parent) in plan.parents.values_mut() {
+        if let Some(slug) = parent.as_ref().and_then(|reference| plan.organisation_refs.get(reference)) {
+            *parent = Some(slug.clone());
+        }
+    }
     cycles(&mut plan);
     progress.done(plan.records, None, bytes_read(), total_bytes);
     Ok(plan)
@@ -219,13 +240,56 @@ fn spool(spools: &mut HashMap<Kind, Spool>, spooled: Spooled) -> Result<(), ApiE
     Ok(())
 }
 
-/// Organisations whose parents, as the file sets them, lead back to themselves.
+/// The failure of a record holding an external identifier that an earlier record of its type in
+/// the file holds (CONFLICT, naming that record); otherwise the record's identifiers are noted.
+fn external_ids_taken(plan: &mut Plan, record: &Record) -> Option<Failure> {
+    let (ids, holders) = match record {
+        Record::Organisation(o) => (&o.external_ids, &mut plan.organisation_refs),
+        Record::Release(r) => (&r.external_ids, &mut plan.release_refs),
+        _ => return None,
+    };
+    let key = record.key();
+    for (index, id) in ids.iter().enumerate() {
+        if let Some(holder) = holders.get(&id.reference()).filter(|holder| **holder != key) {
+            let kind = record.kind();
+            let message = format!("the external id `{}` is already the {} `{holder}`'s", id.reference(), kind.name());
+            return Some(Failure {
+                kind: Some(kind),
+                key: Some(key),
+                field: Some(format!("external_ids[{index}]")),
+                ..Failure::file("CONFLICT", message)
+            });
+        }
+    }
+    for id in ids {
+        holders.insert(id.reference(), key.clone());
+    }
+    None
+}
+
+/// Organisations (and topics) whose parents, as the file sets them, lead back to themselves.
 fn cycles(plan: &mut Plan) {
+    for (kind, parents) in [(Kind::Organisation, &plan.parents), (Kind::Topic, &plan.topic_parents)] {
+        for (slug, line) in cycles_in(parents) {
+            plan.rejected.insert((kind, slug.clone()));
+            plan.failures.push(Failure {
+                line,
+                kind: Some(kind),
+                key: Some(slug),
+                field: Some("parent".into()),
+                ..Failure::file("REFERENCE_CYCLE", "its parents lead back to itself".into())
+            });
+        }
+    }
+}
+
+/// The records of `parents` whose parents lead back to themselves, by slug, with their lines.
+fn cycles_in(parents: &HashMap<String, (u64, Option<String>)>) -> Vec<(String, Option<u64>)> {
     let mut in_cycle = Vec::new();
-    for start in plan.parents.keys() {
+    for start in parents.keys() {
         let mut seen = HashSet::new();
         let mut at = start;
-        while let Some((_, Some(parent))) = plan.parents.get(at) {
+        while let Some((_, Some(parent))) = parents.get(at) {
             if parent == start {
                 in_cycle.push(start.clone());
                 break;
@@ -237,15 +301,11 @@ fn cycles(plan: &mut Plan) {
         }
     }
     in_cycle.sort();
-    for slug in in_cycle {
-        plan.rejected.insert((Kind::Organisation, slug.clone()));
-        let line = plan.parents.get(&slug).map(|(line, _)| *line);
-        plan.failures.push(Failure {
-            line,
-            kind: Some(Kind::Organisation),
-            key: Some(slug),
-            field: Some("parent".into()),
-            ..Failure::file("REFERENCE_CYCLE", "its parents lead back to itself".into())
-        });
-    }
+    in_cycle
+        .into_iter()
+        .map(|slug| {
+            let line = parents.get(&slug).map(|(line, _)| *line);
+            (slug, line)
+        })
+        .collect()
 }

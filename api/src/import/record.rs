@@ -2,7 +2,10 @@
 //! Fields are snake_case; references name other records by natural key (slugs; a contact by its
 //! key, else its email; a release by `language/slug`). Export writes every field, in this order,
 //! so that exporting twice gives the same bytes; import also takes records with optional fields
-//! left out.
+//! left out. An organisation may also be named by one of its external identifiers, as
+//! `scheme=value` (e.g. `iati=XM-DAC-47066`): a slug never holds `=`.
+
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{commission, commission_member, organisation, release, release_organisation};
@@ -95,6 +98,12 @@ pub struct OrganisationRecord {
     pub website: Option<String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// Its name in other languages, by BCP 47 tag.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+    /// Its identifiers in other systems, by scheme then value.
+    #[serde(default)]
+    pub external_ids: Vec<ExternalIdRecord>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -104,6 +113,15 @@ pub struct TopicRecord {
     pub id: Option<Uuid>,
     pub slug: String,
     pub name: String,
+    /// Its name in other languages, by BCP 47 tag.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+    /// The vocabulary it belongs to, e.g. `theme`.
+    #[serde(default)]
+    pub scheme: Option<String>,
+    /// The broader topic's slug.
+    #[serde(default)]
+    pub parent: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -166,6 +184,9 @@ pub struct CommissionRecord {
     pub status: commission::Status,
     #[serde(default)]
     pub members: Vec<MemberRecord>,
+    /// Its name in other languages, by BCP 47 tag.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
 }
 
 impl CommissionRecord {
@@ -244,6 +265,10 @@ pub struct ReleaseRecord {
     /// Files it links to, in order.
     #[serde(default)]
     pub attachments: Vec<release::Attachment>,
+    // External identifiers (content model v2, names-ids).
+    /// Its identifiers in other systems, by scheme then value.
+    #[serde(default)]
+    pub external_ids: Vec<ExternalIdRecord>,
 }
 
 impl ReleaseRecord {
@@ -270,4 +295,20 @@ pub struct ReleaseOrganisationRecord {
     /// The organisation's slug.
     pub organisation: String,
     pub role: release_organisation::Role,
+}
+
+/// An identifier of a record in another system, e.g. `{"scheme": "iati", "value": "XM-DAC-47066"}`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalIdRecord {
+    pub scheme: String,
+    /// Verbatim.
+    pub value: String,
+}
+
+impl ExternalIdRecord {
+    /// How a reference names the record holding it: `scheme=value`.
+    pub fn reference(&self) -> String {
+        format!("{}={}", self.scheme, self.value)
+    }
 }

@@ -26,7 +26,7 @@ pub struct Filter {
 /// An organisation's columns under fixed aliases, for statements that join it beside another
 /// record: sea-orm's own prefixes build every column name with `format!` for every row, which cost
 /// a tenth of a nested request.
-const JOINED: [(organisation::Column, &str); 13] = [
+const JOINED: [(organisation::Column, &str); 14] = [
     (organisation::Column::Id, "org_id"),
     (organisation::Column::PublicId, "org_public_id"),
     (organisation::Column::Slug, "org_slug"),
@@ -40,6 +40,7 @@ const JOINED: [(organisation::Column, &str); 13] = [
     (organisation::Column::CreatedAt, "org_created_at"),
     (organisation::Column::UpdatedAt, "org_updated_at"),
     (organisation::Column::Version, "org_version"),
+    (organisation::Column::Names, "org_names"),
 ];
 
 /// Adds the joined organisation's columns to `select` under `JOINED`'s aliases.
@@ -67,6 +68,7 @@ pub fn joined(row: &QueryResult) -> Result<Option<organisation::Model>, DbErr> {
         created_at: row.try_get("", "org_created_at")?,
         updated_at: row.try_get("", "org_updated_at")?,
         version: row.try_get("", "org_version")?,
+        names: row.try_get("", "org_names")?,
     }))
 }
 
@@ -79,6 +81,16 @@ pub async fn get(db: &impl ConnectionTrait, public_id: Uuid) -> Result<organisat
 /// The organisation with `slug`.
 pub async fn get_by_slug(db: &impl ConnectionTrait, slug: &str) -> Result<organisation::Model, ApiError> {
     super::one(db, organisation::Entity::find().filter(organisation::Column::Slug.eq(slug)), "Organisation", slug).await
+}
+
+/// The organisation holding the external identifier `id`.
+pub async fn get_by_external_id(
+    db: &impl ConnectionTrait,
+    id: &super::external_id::ExternalId,
+) -> Result<organisation::Model, ApiError> {
+    let not_found = || ApiError::NotFound { entity: "Organisation", key: id.to_string() };
+    let owner = super::external_id::find(db, super::external_id::ORGANISATION, id).await?.ok_or_else(not_found)?;
+    organisation::Entity::find_by_id(owner).one(db).await?.ok_or_else(not_found)
 }
 
 /// Organisations by internal key, for a loader batch.

@@ -3,15 +3,15 @@
 use chrono::Utc;
 use entity::topic;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, Select,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, Select,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::{
     NameOrder, Page,
-    write::{self, Author, required},
+    write::{self, Author, Key, Target, required},
 };
 use crate::{
     error::{ApiError, FieldErrors},
@@ -22,6 +22,8 @@ use crate::{
 #[derive(Clone, Debug, Default)]
 pub struct Filter {
     pub name_contains: Option<String>,
+    /// Topics of this vocabulary.
+    pub scheme: Option<String>,
 }
 
 /// The topic `public_id`.
@@ -56,6 +58,9 @@ fn filtered(filter: &Filter) -> Select<topic::Entity> {
     if let Some(needle) = &filter.name_contains {
         condition = condition.add(super::contains(topic::Column::Name, needle));
     }
+    if let Some(scheme) = &filter.scheme {
+        condition = condition.add(topic::Column::Scheme.eq(scheme.as_str()));
+    }
     topic::Entity::find().filter(condition)
 }
 
@@ -64,11 +69,92 @@ fn filtered(filter: &Filter) -> Select<topic::Entity> {
 pub struct Patch {
     pub slug: Option<String>,
     pub name: Option<String>,
+    /// Names in other languages, replacing the current ones.
+    pub names: Option<Vec<(String, String)>>,
+    /// The vocabulary; `Some(None)` takes it out of any.
+    pub scheme: Option<Option<String>>,
+    /// The broader topic; `Some(None)` makes it top-level.
+    pub parent: Option<Option<Key>>,
+}
+
+/// Where topic references point.
+pub const TARGET: Target<topic::Entity> = Target {
+    entity: "Topic",
+    id: topic::Column::Id,
+    public_id: topic::Column::PublicId,
+    slug: Some(topic::Column::Slug),
+};
+
+/// The topic with internal key `id`, if any.
+pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<topic::Model>, ApiError> {
+    Ok(topic::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The narrower topics of `id`, by name.
+pub async fn children_of(db: &impl ConnectionTrait, id: i32) -> Result<Vec<topic::Model>, ApiError> {
+    Ok(topic::Entity::find()
+        .filter(topic::Column::ParentId.eq(id))
+        .order_by_asc(topic::Column::Name)
+        .order_by_asc(topic::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// Whether `topic` is `ancestor` or lies beneath it.
+async fn descends_from(db: &impl ConnectionTrait, mut topic: i32, ancestor: i32) -> Result<bool, ApiError> {
+    for _ in 0..64 {
+        if topic == ancestor {
+            return Ok(true);
+        }
+        match by_id(db, topic).await?.and_then(|t| t.parent_id) {
+            Some(parent) => topic = parent,
+            None => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// The checked changes of `patch` beyond slug and name: names, scheme and parent (resolved, and
+/// refused if it would put the topic inside itself).
+async fn changes(
+    txn: &DatabaseTransaction,
+    patch: &Patch,
+    current: Option<i32>,
+    row: &mut topic::ActiveModel,
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    if let Some(names) = &patch.names {
+        row.names = Set(write::names(&mut errors, "names", names.clone()));
+    }
+    if let Some(scheme) = &patch.scheme {
+        row.scheme = Set(scheme.clone());
+    }
+    if let Some(parent) = &patch.parent {
+        let parent_id = match parent {
+            Some(key) => write::resolve(txn, &TARGET, &[("parent".into(), key)], &mut errors).await?[0],
+            None => None,
+        };
+        if let (Some(parent_id), Some(current)) = (parent_id, current)
+            && descends_from(txn, parent_id, current).await?
+        {
+            errors.add("parent", "a topic cannot sit under itself or one of its own narrower topics");
+        }
+        row.parent_id = Set(parent_id);
+    }
+    errors.finish()
 }
 
 /// What the audit log records of a topic.
 pub fn snapshot(topic: &topic::Model) -> Value {
-    json!({ "id": topic.public_id, "slug": topic.slug, "name": topic.name, "version": topic.version })
+    json!({
+        "id": topic.public_id,
+        "slug": topic.slug,
+        "name": topic.name,
+        "names": topic.names,
+        "scheme": topic.scheme,
+        "parent": topic.parent_id,
+        "version": topic.version,
+    })
 }
 
 /// The rules of a topic's fields, for every face that writes one (the mutations and the import).
@@ -79,6 +165,9 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     }
     if let Some(name) = &patch.name {
         errors.check("name", validate::text(name, 200));
+    }
+    if let Some(Some(scheme)) = &patch.scheme {
+        errors.check("scheme", validate::scheme(scheme));
     }
 }
 
@@ -94,10 +183,11 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     let txn = write::begin(db).await?;
     let now = Utc::now();
     let mut row = topic::ActiveModel {
-        slug: Set(patch.slug.unwrap_or_default()),
-        name: Set(patch.name.unwrap_or_default()),
+        slug: Set(patch.slug.clone().unwrap_or_default()),
+        name: Set(patch.name.clone().unwrap_or_default()),
         ..Default::default()
     };
+    changes(&txn, &patch, None, &mut row).await?;
     write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
     write::audit(&txn, author, "Topic", created.public_id, "create", None, Some(&snapshot(&created))).await?;
@@ -120,12 +210,13 @@ pub async fn update(
             .await?;
     write::check_version("Topic", before.version, expected)?;
     let mut changes = topic::ActiveModel { ..Default::default() };
-    if let Some(slug) = patch.slug {
+    if let Some(slug) = patch.slug.clone() {
         changes.slug = Set(slug);
     }
-    if let Some(name) = patch.name {
+    if let Some(name) = patch.name.clone() {
         changes.name = Set(name);
     }
+    self::changes(&txn, &patch, Some(before.id), &mut changes).await?;
     write::update_versioned(&txn, changes, COLUMNS, before.id, before.version, "Topic").await?;
     let after = get(&txn, public_id).await?;
     let kept = write::commit_update(txn, author, ("Topic", public_id), "update", &snapshot(&before), &snapshot(&after))
@@ -162,6 +253,13 @@ impl write::Editable for topic::Model {
 
     async fn snapshot(&self, _: &sea_orm::DatabaseTransaction) -> Result<Value, ApiError> {
         Ok(snapshot(self))
+    }
+
+    async fn before_delete(&self, txn: &sea_orm::DatabaseTransaction) -> Result<(), ApiError> {
+        // The column has no foreign key (see the migration): narrower topics become top-level.
+        let orphans = topic::ActiveModel { parent_id: Set(None), ..Default::default() };
+        topic::Entity::update_many().set(orphans).filter(topic::Column::ParentId.eq(self.id)).exec(txn).await?;
+        Ok(())
     }
 }
 

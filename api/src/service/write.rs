@@ -349,6 +349,11 @@ pub trait Editable: Sized + Send + Sync {
     fn version(&self) -> i32;
     /// The record as the audit log keeps it (relations by natural key).
     async fn snapshot(&self, txn: &DatabaseTransaction) -> Result<Value, ApiError>;
+    /// What goes with the record, done just before it is deleted (e.g. a topic's children lose
+    /// their parent: the column has no foreign key to do it).
+    async fn before_delete(&self, _txn: &DatabaseTransaction) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
 /// Deletes the record `public_id` of type `M` if it is still at `expected` (when given), and
@@ -367,6 +372,9 @@ where
     let current = locked(&txn, M::find(public_id), M::NAME, public_id).await?;
     check_version(M::NAME, current.version(), expected)?;
     let before = current.snapshot(&txn).await?;
+    current.before_delete(&txn).await?;
+    // External identifiers point at records of several tables, so no foreign key removes them.
+    super::external_id::delete_of(&txn, M::NAME, &[current.key()]).await?;
     M::Entity::delete_by_id(current.key()).exec(&txn).await?;
     audit(&txn, author, M::NAME, public_id, "delete", Some(&before), None).await?;
     commit(txn, author).await?;
@@ -440,6 +448,20 @@ pub async fn audit(
     };
     audit_event::Entity::insert(event).exec_without_returning(txn).await?;
     Ok(())
+}
+
+/// Names in other languages as an input gives them (language, name), checked (each problem
+/// reported under `field`) and keyed by canonical language tag; they replace the stored ones.
+pub fn names(errors: &mut FieldErrors, field: &str, names: Vec<(String, String)>) -> entity::names::Names {
+    match crate::validate::names(names) {
+        Ok(names) => entity::names::Names(names),
+        Err(problems) => {
+            for (language, message) in problems {
+                errors.add(field, format!("`{language}`: {message}"));
+            }
+            entity::names::Names::default()
+        }
+    }
 }
 
 #[cfg(test)]

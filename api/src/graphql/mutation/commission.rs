@@ -2,6 +2,8 @@
 
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
+use crate::graphql::names::{self, LocalizedNameInput};
+
 use super::{author, fail, id_of, key, patch};
 use crate::{
     auth::policy::Operation,
@@ -73,6 +75,8 @@ pub struct CreateCommissionInput {
     status: Option<CommissionStatus>,
     /// Its members, each organisation at most once; none when left out.
     members: Option<Vec<CommissionMemberInput>>,
+    /// Its names in other languages, at most one per language, replacing the current ones.
+    names: Option<Vec<LocalizedNameInput>>,
 }
 
 /// Changes to a commission; fields left out stay as they are, `null` clears an optional one, and
@@ -98,6 +102,8 @@ pub struct UpdateCommissionInput {
     status: Option<CommissionStatus>,
     /// All its members, replacing the current ones; `[]` removes them all.
     members: Option<Vec<CommissionMemberInput>>,
+    /// Its names in other languages, at most one per language, replacing the current ones.
+    names: Option<Vec<LocalizedNameInput>>,
 }
 
 #[derive(Default)]
@@ -122,6 +128,7 @@ impl CommissionMutation {
             head_organisation: Some(input.head_organisation.map(|id| key(&id, Kind::Organisation))),
             status: input.status.map(Into::into),
             members: input.members.map(|members| members.into_iter().map(Member::from).collect()),
+            names: names::pairs(input.names),
         };
         write::create(db(ctx)?, author, patch).await.map(Commission::from).map_err(|error| fail(ctx, error))
     }
@@ -150,6 +157,7 @@ impl CommissionMutation {
             head_organisation: patch(input.head_organisation, |id| key(&id, Kind::Organisation)),
             status: input.status.map(Into::into),
             members: input.members.map(|members| members.into_iter().map(Member::from).collect()),
+            names: names::pairs(input.names),
         };
         write::update(db(ctx)?, author, id, expected_version, patch)
             .await

@@ -8,6 +8,7 @@ use crate::{
     error::GqlResult,
     graphql::{
         db,
+        names::{self, ExternalIdInput, LocalizedNameInput},
         node::Kind,
         organisation::{Organisation, OrganisationKind},
     },
@@ -34,6 +35,10 @@ pub struct CreateOrganisationInput {
     website: Option<String>,
     /// A short description, at most 65,535 bytes.
     description: Option<String>,
+    /// Its names in other languages, at most one per language.
+    names: Option<Vec<LocalizedNameInput>>,
+    /// Its identifiers in other systems, each held by no other organisation (CONFLICT otherwise).
+    external_ids: Option<Vec<ExternalIdInput>>,
 }
 
 /// Changes to an organisation; fields left out stay as they are, `null` clears an optional one.
@@ -57,6 +62,11 @@ pub struct UpdateOrganisationInput {
     website: MaybeUndefined<String>,
     /// New description, at most 65,535 bytes; `null` clears it.
     description: MaybeUndefined<String>,
+    /// All its names in other languages, replacing the current ones; `[]` removes them all.
+    names: Option<Vec<LocalizedNameInput>>,
+    /// All its identifiers in other systems, replacing the current ones; each held by no other
+    /// organisation (CONFLICT otherwise).
+    external_ids: Option<Vec<ExternalIdInput>>,
 }
 
 #[derive(Default)]
@@ -80,6 +90,8 @@ impl OrganisationMutation {
             parent: Some(input.parent.map(|id| key(&id, Kind::Organisation))),
             website: Some(input.website),
             description: Some(input.description),
+            names: names::pairs(input.names),
+            external_ids: names::identifiers(input.external_ids),
         };
         write::create(db(ctx)?, author, patch).await.map(Organisation).map_err(|error| fail(ctx, error))
     }
@@ -107,6 +119,8 @@ impl OrganisationMutation {
             parent: patch(input.parent, |id| key(&id, Kind::Organisation)),
             website: patch(input.website, |value| value),
             description: patch(input.description, |value| value),
+            names: names::pairs(input.names),
+            external_ids: names::identifiers(input.external_ids),
         };
         write::update(db(ctx)?, author, id, expected_version, patch)
             .await

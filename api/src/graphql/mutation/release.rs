@@ -10,10 +10,12 @@ use crate::{
     error::GqlResult,
     graphql::{
         db,
+        names::{self, ExternalIdInput},
         node::Kind,
         release::{BodyFormat, Release, ReleaseOrganisationRole},
     },
     service::{
+        external_id,
         release::{
             revision,
             workflow::{self, Action},
@@ -71,6 +73,10 @@ pub struct CreateReleaseInput {
     countries: Option<Vec<String>>,
     /// Files it links to, in order (at most 100).
     attachments: Option<Vec<AttachmentInput>>,
+    // Content model v2 (names-ids).
+    /// Its identifiers in other systems (e.g. a press-release number), each held by no other
+    /// release (CONFLICT otherwise).
+    external_ids: Option<Vec<ExternalIdInput>>,
 }
 
 /// A file a release links to.
@@ -143,6 +149,10 @@ pub struct UpdateReleaseInput {
     countries: Option<Vec<String>>,
     /// All its attachments, in order, replacing the current ones.
     attachments: Option<Vec<AttachmentInput>>,
+    // Content model v2 (names-ids).
+    /// All its identifiers in other systems, replacing the current ones; each held by no other
+    /// release (CONFLICT otherwise).
+    external_ids: Option<Vec<ExternalIdInput>>,
 }
 
 fn keys(ids: Option<Vec<ID>>, kind: Kind) -> Option<Vec<Key>> {
@@ -203,7 +213,20 @@ impl ReleaseMutation {
             countries: input.countries,
             attachments: attachments(input.attachments),
         };
-        write::create(db(ctx)?, author, patch).await.map(Release::from).map_err(|error| fail(ctx, error))
+        // Checked before the release is written, so that a taken identifier creates nothing.
+        let external_ids = names::identifiers(input.external_ids);
+        if let Some(ids) = &external_ids {
+            external_id::check_for_release(db(ctx)?, None, "input.externalIds", ids)
+                .await
+                .map_err(|error| fail(ctx, error))?;
+        }
+        let created = write::create(db(ctx)?, author, patch).await.map_err(|error| fail(ctx, error))?;
+        if let Some(ids) = &external_ids {
+            external_id::set_for_release(db(ctx)?, author, created.public_id, ids)
+                .await
+                .map_err(|error| fail(ctx, error))?;
+        }
+        Ok(Release::from(created))
     }
 
     /// Changes a release's content and relations (editor, admin); its status is the workflow's.
@@ -239,10 +262,19 @@ impl ReleaseMutation {
             countries: input.countries,
             attachments: attachments(input.attachments),
         };
-        write::update(db(ctx)?, author, id, expected_version, patch, "update")
+        let external_ids = names::identifiers(input.external_ids);
+        if let Some(ids) = &external_ids {
+            external_id::check_for_release(db(ctx)?, Some(id), "input.externalIds", ids)
+                .await
+                .map_err(|error| fail(ctx, error))?;
+        }
+        let updated = write::update(db(ctx)?, author, id, expected_version, patch, "update")
             .await
-            .map(Release::from)
-            .map_err(|error| fail(ctx, error))
+            .map_err(|error| fail(ctx, error))?;
+        if let Some(ids) = &external_ids {
+            external_id::set_for_release(db(ctx)?, author, id, ids).await.map_err(|error| fail(ctx, error))?;
+        }
+        Ok(Release::from(updated))
     }
 
     /// Deletes a release with its revisions (admin). Returns the release as it was.

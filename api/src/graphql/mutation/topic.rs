@@ -1,12 +1,17 @@
 //! Topic mutations.
 
-use async_graphql::{Context, ID, InputObject, Object};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object};
 
-use super::{author, fail, id_of};
+use super::{author, fail, id_of, key, patch};
 use crate::{
     auth::policy::Operation,
     error::GqlResult,
-    graphql::{db, node::Kind, topic::Topic},
+    graphql::{
+        db,
+        names::{self, LocalizedNameInput},
+        node::Kind,
+        topic::Topic,
+    },
     service::topic::{self, Patch},
 };
 
@@ -18,6 +23,12 @@ pub struct CreateTopicInput {
     slug: String,
     /// Display name: not blank, at most 200 characters.
     name: String,
+    /// Its names in other languages, at most one per language.
+    names: Option<Vec<LocalizedNameInput>>,
+    /// The vocabulary it belongs to: lower-case letters, digits, `_` and `-`, e.g. `theme`.
+    scheme: Option<String>,
+    /// The global id of the broader topic it sits under.
+    parent: Option<ID>,
 }
 
 /// Changes to a topic; fields left out stay as they are.
@@ -28,6 +39,13 @@ pub struct UpdateTopicInput {
     slug: Option<String>,
     /// New display name: not blank, at most 200 characters.
     name: Option<String>,
+    /// All its names in other languages, replacing the current ones; `[]` removes them all.
+    names: Option<Vec<LocalizedNameInput>>,
+    /// The vocabulary it belongs to; `null` takes it out of any.
+    scheme: MaybeUndefined<String>,
+    /// The global id of the broader topic it now sits under (not itself or one of its narrower
+    /// topics); `null` makes it top-level.
+    parent: MaybeUndefined<ID>,
 }
 
 #[derive(Default)]
@@ -42,7 +60,13 @@ impl TopicMutation {
         #[graphql(desc = "The new topic.")] input: CreateTopicInput,
     ) -> GqlResult<Topic> {
         let author = author(ctx, Operation::Create)?;
-        let patch = Patch { slug: Some(input.slug), name: Some(input.name) };
+        let patch = Patch {
+            slug: Some(input.slug),
+            name: Some(input.name),
+            names: names::pairs(input.names),
+            scheme: Some(input.scheme),
+            parent: Some(input.parent.map(|id| key(&id, Kind::Topic))),
+        };
         topic::create(db(ctx)?, author, patch).await.map(Topic).map_err(|error| fail(ctx, error))
     }
 
@@ -60,7 +84,13 @@ impl TopicMutation {
     ) -> GqlResult<Topic> {
         let author = author(ctx, Operation::Update)?;
         let id = id_of("id", &id, Kind::Topic)?;
-        let patch = Patch { slug: input.slug, name: input.name };
+        let patch = Patch {
+            slug: input.slug,
+            name: input.name,
+            names: names::pairs(input.names),
+            scheme: patch(input.scheme, |value| value),
+            parent: patch(input.parent, |id| key(&id, Kind::Topic)),
+        };
         topic::update(db(ctx)?, author, id, expected_version, patch).await.map(Topic).map_err(|error| fail(ctx, error))
     }
 

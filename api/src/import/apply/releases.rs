@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{
     CHUNK, Contacts, Outcome, Run, chunks, commission_ids, fresh_id, organisation_ids, taken_ids, topic_ids, unique,
 };
+use crate::service::external_id::{self, ExternalId};
 use crate::{
     error::ApiError,
     export,
@@ -57,6 +58,9 @@ struct Prepared {
     /// (`fresh_snapshot`), by key.
     snapshots: Vec<(String, String)>,
     references: References,
+    /// Records holding an external identifier another release holds: (index in `chunk`, field,
+    /// message).
+    conflicts: Vec<(usize, String, String)>,
 }
 
 /// What a chunk's references name: internal keys by natural key.
@@ -109,6 +113,9 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
         for (index, field, message) in &prepared.failures {
             run.fail(&prepared.chunk[*index], Some(field.clone()), "UNKNOWN_REFERENCE", message.clone());
         }
+        for (index, field, message) in &prepared.conflicts {
+            run.fail(&prepared.chunk[*index], Some(field.clone()), "CONFLICT", message.clone());
+        }
         assigned.extend(prepared.created.iter().copied());
         for (key, outcome, others) in &prepared.outcomes {
             translations.insert(key.clone(), others.clone());
@@ -124,6 +131,8 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
 /// Reads what `chunk` refers to and turns its records into rows: new rows to insert, changed
 /// ones updated under their version, unchanged ones left alone.
 async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet<Uuid>) -> Result<Prepared, ApiError> {
+    let mut chunk = chunk;
+    super::organisation_slugs_for(run, &mut chunk).await?;
     let records: Vec<(usize, &ReleaseRecord)> =
         chunk.iter().enumerate().filter_map(|(index, s)| Some((index, release_of(s)?))).collect();
     let keys: Vec<String> = records.iter().map(|(_, r)| record_key(r)).collect();
@@ -161,7 +170,9 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
         snapshots: Vec::new(),
         references,
         chunk: Vec::new(),
+        conflicts: Vec::new(),
     };
+    let holders = external_id_holders(run, &records).await?;
     for (index, record) in &records {
         if let Some((field, message)) = unresolved(record, &prepared.references, |key| {
             run.in_file(Kind::Release, key) || stored_translations.contains_key(key)
@@ -170,6 +181,10 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
             continue;
         }
         let key = record_key(record);
+        if let Some(conflict) = external_id_conflict(record, existing.get(&key).map(|r| r.id), &holders) {
+            prepared.conflicts.push((*index, conflict.0, conflict.1));
+            continue;
+        }
         let row = release::ActiveModel {
             language: Set(record.language.clone()),
             slug: Set(record.slug.clone()),
@@ -222,6 +237,7 @@ async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>
         .collect();
     let ids = release_ids(&run.txn, &written.iter().map(|w| record_key(w.record)).collect::<Vec<_>>()).await?;
     relations(run, &written, &ids, &references).await?;
+    external_ids(run, &written, &ids).await?;
     let (keys, revisions): (Vec<String>, Vec<(i32, String)>) = snapshots
         .into_iter()
         .filter_map(|(key, snapshot)| {
@@ -580,4 +596,73 @@ async fn translation_groups(
         }
     }
     Ok(written)
+}
+
+// External identifiers (content model v2, names-ids).
+
+/// The stored releases holding the external identifiers `records` bring, by reference:
+/// (internal key, `language/slug`).
+async fn external_id_holders(
+    run: &Run<'_>,
+    records: &[(usize, &ReleaseRecord)],
+) -> Result<HashMap<String, (i32, String)>, ApiError> {
+    let wanted: Vec<ExternalId> = records
+        .iter()
+        .flat_map(|(_, r)| r.external_ids.iter())
+        .map(|id| ExternalId { scheme: id.scheme.clone(), value: id.value.clone() })
+        .collect();
+    if wanted.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let owners = external_id::owners(&run.txn, external_id::RELEASE, &wanted).await?;
+    let rows: Vec<(i32, String, String)> = release::Entity::find()
+        .select_only()
+        .column(release::Column::Id)
+        .column(release::Column::Language)
+        .column(release::Column::Slug)
+        .filter(release::Column::Id.is_in(owners.values().copied().collect::<Vec<_>>()))
+        .into_tuple()
+        .all(&run.txn)
+        .await?;
+    let keys: HashMap<i32, String> =
+        rows.into_iter().map(|(id, language, slug)| (id, format!("{language}/{slug}"))).collect();
+    Ok(owners
+        .into_iter()
+        .filter_map(|(id, owner)| Some((id.to_string(), (owner, keys.get(&owner)?.clone()))))
+        .collect())
+}
+
+/// The first external identifier of `record` (stored as `own`, if it is) that another stored
+/// release holds, as (field, message).
+fn external_id_conflict(
+    record: &ReleaseRecord,
+    own: Option<i32>,
+    holders: &HashMap<String, (i32, String)>,
+) -> Option<(String, String)> {
+    record.external_ids.iter().enumerate().find_map(|(index, id)| {
+        let (_, key) = holders.get(&id.reference()).filter(|(holder, _)| Some(*holder) != own)?;
+        let message = format!("the external id `{}` is already the release `{key}`'s", id.reference());
+        Some((format!("external_ids[{index}]"), message))
+    })
+}
+
+/// Replaces the external identifiers of a chunk's created and changed releases.
+async fn external_ids(run: &Run<'_>, written: &[Written<'_>], ids: &HashMap<String, i32>) -> Result<(), ApiError> {
+    let owned: Vec<(i32, ExternalId)> = written
+        .iter()
+        .filter_map(|w| Some((*ids.get(&record_key(w.record))?, w.record)))
+        .flat_map(|(id, record)| {
+            record
+                .external_ids
+                .iter()
+                .map(move |e| (id, ExternalId { scheme: e.scheme.clone(), value: e.value.clone() }))
+        })
+        .collect();
+    let replaced: Vec<i32> = written
+        .iter()
+        .filter(|w| w.outcome == Outcome::Updated)
+        .filter_map(|w| ids.get(&record_key(w.record)).copied())
+        .collect();
+    external_id::delete_of(&run.txn, external_id::RELEASE, &replaced).await?;
+    external_id::insert(&run.txn, external_id::RELEASE, owned.iter().map(|(id, e)| (*id, e))).await
 }

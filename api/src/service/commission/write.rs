@@ -36,6 +36,8 @@ pub struct Patch {
     pub head_organisation: Option<Option<Key>>,
     pub status: Option<Status>,
     pub members: Option<Vec<Member>>,
+    /// Names in other languages, replacing the current ones.
+    pub names: Option<Vec<(String, String)>>,
 }
 
 /// An organisation's seat on a commission.
@@ -111,6 +113,7 @@ async fn snapshot(txn: &DatabaseTransaction, commission: &commission::Model) -> 
         "headOrganisation": head,
         "status": commission.status,
         "members": members,
+        "names": commission.names,
         "version": commission.version,
     }))
 }
@@ -162,6 +165,9 @@ async fn changes(
     }
     if let Some(name) = &patch.name {
         row.name = Set(name.clone());
+    }
+    if let Some(names) = &patch.names {
+        row.names = Set(write::names(errors, "names", names.clone()));
     }
     if let Some(mandate) = &patch.mandate {
         row.mandate = Set(mandate.clone());

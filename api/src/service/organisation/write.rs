@@ -11,7 +11,10 @@ use uuid::Uuid;
 
 use crate::{
     error::{ApiError, FieldErrors},
-    service::write::{self, Author, Key, Target, required},
+    service::{
+        external_id::{self, ExternalId},
+        write::{self, Author, Key, Target, required},
+    },
     validate,
 };
 
@@ -27,6 +30,10 @@ pub struct Patch {
     pub parent: Option<Option<Key>>,
     pub website: Option<Option<String>>,
     pub description: Option<Option<String>>,
+    /// Names in other languages, replacing the current ones.
+    pub names: Option<Vec<(String, String)>>,
+    /// External identifiers, replacing the current ones.
+    pub external_ids: Option<Vec<ExternalId>>,
 }
 
 /// Where organisation references point.
@@ -53,6 +60,7 @@ pub fn snapshot(organisation: &organisation::Model, parent: Option<&str>) -> Val
         "parent": parent,
         "website": organisation.website,
         "description": organisation.description,
+        "names": organisation.names,
         "version": organisation.version,
     })
 }
@@ -69,7 +77,11 @@ async fn snapshot_of(txn: &DatabaseTransaction, organisation: &organisation::Mod
         }
         None => None,
     };
-    Ok(snapshot(organisation, parent.as_deref()))
+    let mut snapshot = snapshot(organisation, parent.as_deref());
+    let ids = external_id::of(txn, external_id::ORGANISATION, &[organisation.id]).await?.remove(&organisation.id);
+    let ids: Vec<String> = ids.unwrap_or_default().iter().map(ToString::to_string).collect();
+    snapshot["external_ids"] = json!(ids);
+    Ok(snapshot)
 }
 
 /// The checked changes of `patch`, its parent resolved; every invalid field is reported.
@@ -95,6 +107,12 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     errors.check("country", optional(&patch.country, &|code| validate::country_code(code).map(drop)));
     errors.check("website", optional(&patch.website, &validate::web_url));
     errors.check("description", optional(&patch.description, &validate::long_text));
+    if let Some(names) = &patch.names {
+        write::names(errors, "names", names.clone());
+    }
+    if let Some(ids) = &patch.external_ids {
+        external_id::check(errors, "externalIds", ids);
+    }
 }
 
 async fn changes(
@@ -118,6 +136,10 @@ async fn changes(
     row.country = write::country(patch.country);
     row.website = write::given(patch.website);
     row.description = write::given(patch.description);
+    if let Some(names) = patch.names {
+        // Checked by `rules`; here only their stored form is wanted.
+        row.names = Set(write::names(&mut FieldErrors::default(), "names", names));
+    }
     if let Some(parent) = patch.parent {
         let parent_id = match &parent {
             Some(key) => write::resolve(txn, &TARGET, &[("parent".into(), key)], &mut errors).await?[0],
@@ -166,10 +188,14 @@ pub async fn create(
     patch: Patch,
 ) -> Result<organisation::Model, ApiError> {
     let txn = write::begin(db).await?;
+    let external_ids = patch.external_ids.clone();
     let mut row = changes(&txn, patch, None).await?;
     let now = Utc::now();
     write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
+    if let Some(ids) = &external_ids {
+        external_id::replace(&txn, external_id::ORGANISATION, created.id, ids).await?;
+    }
     let after = snapshot_of(&txn, &created).await?;
     write::audit(&txn, author, "Organisation", created.public_id, "create", None, Some(&after)).await?;
     write::commit(txn, author).await?;
@@ -188,8 +214,12 @@ pub async fn update(
     let current = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
     write::check_version("Organisation", current.version, expected)?;
     let before = snapshot_of(&txn, &current).await?;
+    let external_ids = patch.external_ids.clone();
     let row = changes(&txn, patch, Some(&current)).await?;
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Organisation").await?;
+    if let Some(ids) = &external_ids {
+        external_id::replace(&txn, external_id::ORGANISATION, current.id, ids).await?;
+    }
     let updated = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
     let after = snapshot_of(&txn, &updated).await?;
     let kept = write::commit_update(txn, author, ("Organisation", public_id), "update", &before, &after).await?;

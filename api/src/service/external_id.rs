@@ -1,0 +1,244 @@
+//! Identifiers of records in other systems (`external_id`), for organisations and releases: read
+//! in batches, replaced whole, looked up, and removed with their record.
+
+use std::collections::{HashMap, HashSet};
+
+use entity::external_id;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+
+use crate::{error::ApiError, error::FieldErrors, validate};
+
+/// The `entity_type` of an organisation's identifiers (the name the audit log uses).
+pub const ORGANISATION: &str = "Organisation";
+/// The `entity_type` of a release's identifiers.
+pub const RELEASE: &str = "Release";
+
+/// An identifier in another system.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExternalId {
+    pub scheme: String,
+    pub value: String,
+}
+
+impl std::fmt::Display for ExternalId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}={}", self.scheme, self.value)
+    }
+}
+
+/// Checks each identifier of the input field `field` (scheme, value, none twice).
+pub fn check(errors: &mut FieldErrors, field: &str, ids: &[ExternalId]) {
+    let mut seen = HashSet::new();
+    for (index, id) in ids.iter().enumerate() {
+        errors.check(format!("{field}[{index}].scheme"), validate::scheme(&id.scheme));
+        errors.check(format!("{field}[{index}].value"), validate::text(&id.value, 255));
+        if !seen.insert(id) {
+            errors.add(format!("{field}[{index}]"), format!("`{id}` is listed twice"));
+        }
+    }
+}
+
+/// The identifiers of each record `ids` of `entity_type`, by scheme then value.
+pub async fn of(
+    db: &impl ConnectionTrait,
+    entity_type: &str,
+    ids: &[i32],
+) -> Result<HashMap<i32, Vec<ExternalId>>, ApiError> {
+    let mut found: HashMap<i32, Vec<ExternalId>> = HashMap::new();
+    for part in ids.chunks(1000) {
+        let rows: Vec<(i32, String, String)> = external_id::Entity::find()
+            .select_only()
+            .column(external_id::Column::EntityId)
+            .column(external_id::Column::Scheme)
+            .column(external_id::Column::Value)
+            .filter(external_id::Column::EntityType.eq(entity_type))
+            .filter(external_id::Column::EntityId.is_in(part.iter().copied()))
+            .order_by_asc(external_id::Column::Scheme)
+            .order_by_asc(external_id::Column::Value)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, scheme, value) in rows {
+            found.entry(id).or_default().push(ExternalId { scheme, value });
+        }
+    }
+    // Sorted here as well: engines collate differently, and exports must not differ.
+    for list in found.values_mut() {
+        list.sort();
+    }
+    Ok(found)
+}
+
+/// The record of `entity_type` holding each of `ids` that some record holds (internal keys).
+pub async fn owners(
+    db: &impl ConnectionTrait,
+    entity_type: &str,
+    ids: &[ExternalId],
+) -> Result<HashMap<ExternalId, i32>, ApiError> {
+    let mut found = HashMap::new();
+    for part in ids.chunks(500) {
+        let mut any = Condition::any();
+        for id in part {
+            any = any.add(
+                Condition::all()
+                    .add(external_id::Column::Scheme.eq(id.scheme.as_str()))
+                    .add(external_id::Column::Value.eq(id.value.as_str())),
+            );
+        }
+        let rows: Vec<(i32, String, String)> = external_id::Entity::find()
+            .select_only()
+            .column(external_id::Column::EntityId)
+            .column(external_id::Column::Scheme)
+            .column(external_id::Column::Value)
+            .filter(external_id::Column::EntityType.eq(entity_type))
+            .filter(any)
+            .into_tuple()
+            .all(db)
+            .await?;
+        // Compared again here: MariaDB's collations may match more than the exact value.
+        let wanted: HashSet<&ExternalId> = part.iter().collect();
+        for (owner, scheme, value) in rows {
+            let id = ExternalId { scheme, value };
+            if wanted.contains(&id) {
+                found.insert(id, owner);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// The record of `entity_type` that holds `id`, if any.
+pub async fn find(db: &impl ConnectionTrait, entity_type: &str, id: &ExternalId) -> Result<Option<i32>, ApiError> {
+    Ok(owners(db, entity_type, std::slice::from_ref(id)).await?.remove(id))
+}
+
+/// Refuses (CONFLICT) identifiers of `ids` that a record of `entity_type` other than `owner`
+/// holds.
+pub async fn ensure_free(
+    db: &impl ConnectionTrait,
+    entity_type: &str,
+    owner: Option<i32>,
+    ids: &[ExternalId],
+) -> Result<(), ApiError> {
+    let taken = owners(db, entity_type, ids).await?;
+    match ids.iter().find(|id| taken.get(*id).is_some_and(|holder| Some(*holder) != owner)) {
+        Some(id) => Err(ApiError::Conflict(format!(
+            "the external id `{id}` already belongs to another {}",
+            entity_type.to_lowercase()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Makes `ids` the identifiers of the record `entity_id` of `entity_type`, refusing (CONFLICT)
+/// any that another record holds.
+pub async fn replace(
+    txn: &impl ConnectionTrait,
+    entity_type: &str,
+    entity_id: i32,
+    ids: &[ExternalId],
+) -> Result<(), ApiError> {
+    ensure_free(txn, entity_type, Some(entity_id), ids).await?;
+    delete_of(txn, entity_type, &[entity_id]).await?;
+    insert(txn, entity_type, ids.iter().map(|id| (entity_id, id))).await
+}
+
+/// Adds identifiers, as (record, identifier).
+pub async fn insert<'a>(
+    txn: &impl ConnectionTrait,
+    entity_type: &str,
+    ids: impl IntoIterator<Item = (i32, &'a ExternalId)>,
+) -> Result<(), ApiError> {
+    let rows: Vec<external_id::ActiveModel> = ids
+        .into_iter()
+        .map(|(entity_id, id)| external_id::ActiveModel {
+            entity_type: Set(entity_type.to_owned()),
+            entity_id: Set(entity_id),
+            scheme: Set(id.scheme.clone()),
+            value: Set(id.value.clone()),
+            ..Default::default()
+        })
+        .collect();
+    super::bulk::insert_all(txn, rows).await
+}
+
+/// Removes every identifier of the records `entity_ids` of `entity_type`.
+pub async fn delete_of(txn: &impl ConnectionTrait, entity_type: &str, entity_ids: &[i32]) -> Result<(), ApiError> {
+    if entity_ids.is_empty() {
+        return Ok(());
+    }
+    for part in entity_ids.chunks(1000) {
+        external_id::Entity::delete_many()
+            .filter(external_id::Column::EntityType.eq(entity_type))
+            .filter(external_id::Column::EntityId.is_in(part.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The release holding `id`, if `access` may see it (the one visibility rule).
+pub async fn release(
+    db: &impl ConnectionTrait,
+    access: &crate::auth::Access,
+    id: &ExternalId,
+) -> Result<entity::release::Model, ApiError> {
+    use entity::release;
+    let not_found = || ApiError::NotFound { entity: "Release", key: id.to_string() };
+    let owner = find(db, RELEASE, id).await?.ok_or_else(not_found)?;
+    release::Entity::find_by_id(owner).filter(access.release_condition()).one(db).await?.ok_or_else(not_found)
+}
+
+/// The internal key of the release `public_id`.
+async fn release_key(db: &impl ConnectionTrait, public_id: uuid::Uuid) -> Result<i32, ApiError> {
+    use entity::release;
+    release::Entity::find()
+        .select_only()
+        .column(release::Column::Id)
+        .filter(release::Column::PublicId.eq(public_id))
+        .into_tuple::<i32>()
+        .one(db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound { entity: "Release", key: public_id.to_string() })
+}
+
+/// Checks identifiers a release write is to give the release `public_id` (none when it is being
+/// created) before the write: well formed (BAD_USER_INPUT, under `field`) and held by no other
+/// release (CONFLICT).
+pub async fn check_for_release(
+    db: &impl ConnectionTrait,
+    public_id: Option<uuid::Uuid>,
+    field: &str,
+    ids: &[ExternalId],
+) -> Result<(), ApiError> {
+    let mut errors = FieldErrors::default();
+    check(&mut errors, field, ids);
+    errors.finish()?;
+    let owner = match public_id {
+        Some(public_id) => Some(release_key(db, public_id).await?),
+        None => None,
+    };
+    ensure_free(db, RELEASE, owner, ids).await
+}
+
+/// Makes `ids` the identifiers of the release `public_id`, as a write of its own (audited as an
+/// update of the release when they change).
+pub async fn set_for_release(
+    db: &sea_orm::DatabaseConnection,
+    author: super::write::Author<'_>,
+    public_id: uuid::Uuid,
+    ids: &[ExternalId],
+) -> Result<(), ApiError> {
+    let txn = super::write::begin(db).await?;
+    let id = release_key(&txn, public_id).await?;
+    let listed = |list: Vec<ExternalId>| serde_json::json!({ "externalIds": list.iter().map(ToString::to_string).collect::<Vec<_>>() });
+    let before = listed(of(&txn, RELEASE, &[id]).await?.remove(&id).unwrap_or_default());
+    replace(&txn, RELEASE, id, ids).await?;
+    let mut sorted = ids.to_vec();
+    sorted.sort();
+    let after = listed(sorted);
+    super::write::commit_update(txn, author, (RELEASE, public_id), "update", &before, &after).await?;
+    Ok(())
+}
