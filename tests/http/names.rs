@@ -255,6 +255,33 @@ async fn external_ids_are_unique_looked_up_and_hidden_with_drafts(app: TestApp) 
     let input = json!({ "language": "en", "slug": "draft-2", "title": "Draft 2",
         "externalIds": [{ "scheme": "press", "value": "PR-2026-002" }] });
     assert_eq!(app.error_code_as(Some(&editor), draft, json!({ "input": input })).await, "CONFLICT");
+    // Refused in the write's own transaction: no release is left without its identifiers.
+    let other = "{ release(language: \"en\", slug: \"draft-2\") { id } }";
+    assert_eq!(app.data_as(&editor, other, json!({})).await["release"], Value::Null);
+    // An update that takes another release's identifier changes nothing of it either.
+    let take = json!({ "language": "en", "slug": "draft-4", "title": "Draft 4" });
+    let taker = app
+        .data_as(
+            &editor,
+            "mutation($input: CreateReleaseInput!) { createRelease(input: $input) { id version } }",
+            json!({ "input": take }),
+        )
+        .await;
+    let update =
+        "mutation($id: ID!, $input: UpdateReleaseInput!) { updateRelease(id: $id, input: $input) { version } }";
+    let input = json!({ "title": "Taken", "externalIds": [{ "scheme": "press", "value": "PR-2026-002" }] });
+    assert_eq!(
+        app.error_code_as(Some(&editor), update, json!({ "id": taker["createRelease"]["id"], "input": input })).await,
+        "CONFLICT"
+    );
+    let after = app
+        .data_as(
+            &editor,
+            "query($id: ID!) { node(id: $id) { ... on Release { title version } } }",
+            json!({ "id": taker["createRelease"]["id"] }),
+        )
+        .await;
+    assert_eq!(after["node"], json!({ "title": "Draft 4", "version": taker["createRelease"]["version"] }));
     // Deleting a record deletes its identifiers: another may then take them.
     let id = app.data_as(&editor, &find.replace("slug", "id"), json!({})).await["release"]["id"].clone();
     let delete = "mutation($id: ID!) { deleteRelease(id: $id) { slug } }";

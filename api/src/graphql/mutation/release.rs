@@ -15,7 +15,6 @@ use crate::{
         release::{BodyFormat, Release, ReleaseOrganisationRole},
     },
     service::{
-        external_id,
         release::{
             revision,
             workflow::{self, Action},
@@ -212,21 +211,9 @@ impl ReleaseMutation {
             revised_at: Some(input.revised_at),
             countries: input.countries,
             attachments: attachments(input.attachments),
+            external_ids: names::identifiers(input.external_ids),
         };
-        // Checked before the release is written, so that a taken identifier creates nothing.
-        let external_ids = names::identifiers(input.external_ids);
-        if let Some(ids) = &external_ids {
-            external_id::check_for_release(db(ctx)?, None, "input.externalIds", ids)
-                .await
-                .map_err(|error| fail(ctx, error))?;
-        }
-        let created = write::create(db(ctx)?, author, patch).await.map_err(|error| fail(ctx, error))?;
-        if let Some(ids) = &external_ids {
-            external_id::set_for_release(db(ctx)?, author, created.public_id, ids)
-                .await
-                .map_err(|error| fail(ctx, error))?;
-        }
-        Ok(Release::from(created))
+        write::create(db(ctx)?, author, patch).await.map(Release::from).map_err(|error| fail(ctx, error))
     }
 
     /// Changes a release's content and relations (editor, admin); its status is the workflow's.
@@ -261,20 +248,12 @@ impl ReleaseMutation {
             revised_at: patch(input.revised_at, |value| value),
             countries: input.countries,
             attachments: attachments(input.attachments),
+            external_ids: names::identifiers(input.external_ids),
         };
-        let external_ids = names::identifiers(input.external_ids);
-        if let Some(ids) = &external_ids {
-            external_id::check_for_release(db(ctx)?, Some(id), "input.externalIds", ids)
-                .await
-                .map_err(|error| fail(ctx, error))?;
-        }
-        let updated = write::update(db(ctx)?, author, id, expected_version, patch, "update")
+        write::update(db(ctx)?, author, id, expected_version, patch, "update")
             .await
-            .map_err(|error| fail(ctx, error))?;
-        if let Some(ids) = &external_ids {
-            external_id::set_for_release(db(ctx)?, author, id, ids).await.map_err(|error| fail(ctx, error))?;
-        }
-        Ok(Release::from(updated))
+            .map(Release::from)
+            .map_err(|error| fail(ctx, error))
     }
 
     /// Deletes a release with its revisions (admin). Returns the release as it was.

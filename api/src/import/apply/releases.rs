@@ -321,6 +321,7 @@ fn fresh_snapshot(
         record.organisations.iter().map(|o| (o.organisation.clone(), o.role)).collect(),
         record.contacts.iter().filter_map(|c| contacts.find(c).map(|c| c.public_id)).collect(),
         record.countries.clone(),
+        record.external_ids.iter().map(super::super::record::ExternalIdRecord::reference).collect(),
     );
     Snapshot::new(&release, relations).to_text().map(Some)
 }

@@ -83,7 +83,7 @@ pub fn diff(before: &Value, after: &Value) -> Vec<FieldChange> {
 }
 
 /// The parts of a snapshot a restore brings back: content and relations. Status, publication
-/// and the translation group are the workflow's and stay as they are.
+/// and the translation group are the workflow's and stay as they are, as do external identifiers.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Restorable {
@@ -151,6 +151,8 @@ pub async fn restore(
         revised_at: Some(old.revised_at),
         attachments: Some(old.attachments),
         countries: Some(old.countries),
+        // Identifiers name the release in other systems, whatever its content: they stay.
+        external_ids: None,
     };
     release_write::update(db, author, public_id, expected, patch, "restore").await
 }

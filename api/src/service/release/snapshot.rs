@@ -14,9 +14,9 @@ use uuid::Uuid;
 use crate::error::ApiError;
 
 /// A release's topics, commissions, organisations (with role), contacts and subject countries, as
-/// snapshots name them.
+/// snapshots name them, and its external identifiers (`scheme=value`).
 pub(crate) type SnapshotRelations =
-    (Vec<String>, Vec<String>, Vec<(String, release_organisation::Role)>, Vec<Uuid>, Vec<String>);
+    (Vec<String>, Vec<String>, Vec<(String, release_organisation::Role)>, Vec<Uuid>, Vec<String>, Vec<String>);
 
 /// The snapshot of a release. Its fields are in alphabetical order, the order a JSON tree keeps
 /// its keys in, so its text is the same whether serialised directly (`insert_first_revisions`)
@@ -33,6 +33,7 @@ pub(crate) struct Snapshot<'a> {
     countries: Vec<String>,
     dateline_city: Option<&'a str>,
     dateline_country: Option<&'a str>,
+    external_ids: Vec<String>,
     id: Uuid,
     language: &'a str,
     organisations: Vec<NamedOrganisation>,
@@ -56,7 +57,8 @@ struct NamedOrganisation {
 impl<'a> Snapshot<'a> {
     /// `release` with its `relations` (contacts in the release's order; the rest are sorted).
     pub(crate) fn new(release: &'a release::Model, relations: SnapshotRelations) -> Self {
-        let (mut topics, mut commissions, mut organisations, contacts, mut countries) = relations;
+        let (mut topics, mut commissions, mut organisations, contacts, mut countries, mut external_ids) = relations;
+        external_ids.sort();
         topics.sort();
         commissions.sort();
         countries.sort();
@@ -71,6 +73,7 @@ impl<'a> Snapshot<'a> {
             countries,
             dateline_city: release.dateline_city.as_deref(),
             dateline_country: release.dateline_country.as_deref(),
+            external_ids,
             id: release.public_id,
             language: &release.language,
             organisations: organisations

@@ -22,6 +22,7 @@ use crate::{
         bulk,
         commission::write::TARGET as COMMISSION,
         contact::write::TARGET as CONTACT,
+        external_id::{self, ExternalId},
         organisation::write::TARGET as ORGANISATION,
         write::{self, Author, Key, Target, required},
     },
@@ -53,6 +54,8 @@ pub struct Patch {
     pub attachments: Option<Vec<release::Attachment>>,
     /// Subject countries, ISO 3166-1 alpha-2 (or `XK`).
     pub countries: Option<Vec<String>>,
+    /// Identifiers in other systems, replacing the current ones; each held by no other release.
+    pub external_ids: Option<Vec<ExternalId>>,
 }
 
 /// Where release references point (by public id).
@@ -145,6 +148,9 @@ pub(crate) async fn snapshots(
     for (id, country) in countries {
         relations.entry(id).or_default().4.push(country);
     }
+    for (id, ids) in external_id::of(txn, external_id::RELEASE, &ids).await? {
+        relations.entry(id).or_default().5.extend(ids.iter().map(ToString::to_string));
+    }
     releases
         .iter()
         .map(|release| {
@@ -208,6 +214,7 @@ struct Relations {
     /// `Some(Some(id))`: join the group of release `id`; `Some(None)`: leave the group.
     translation_of: Option<Option<i32>>,
     countries: Option<Vec<String>>,
+    external_ids: Option<Vec<ExternalId>>,
 }
 
 async fn resolve_list<E: EntityTrait>(
@@ -259,6 +266,9 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     if let Some(countries) = &patch.countries {
         validate::countries("countries", countries, &mut |field, message| errors.add(field, message));
     }
+    if let Some(ids) = &patch.external_ids {
+        external_id::check(errors, "externalIds", ids);
+    }
 }
 
 async fn changes(
@@ -307,6 +317,7 @@ async fn changes(
         commissions: resolve_list(txn, &COMMISSION, "commissions", patch.commissions.as_ref(), &mut errors).await?,
         contacts: resolve_list(txn, &CONTACT, "contacts", patch.contacts.as_ref(), &mut errors).await?,
         countries,
+        external_ids: patch.external_ids.clone(),
         ..Relations::default()
     };
     if let Some(organisations) = &patch.organisations {
@@ -380,6 +391,10 @@ async fn apply_relations(txn: &DatabaseTransaction, release_id: i32, relations: 
     }
     if let Some(countries) = relations.countries {
         replace_countries(txn, release_id, countries).await?;
+    }
+    if let Some(ids) = relations.external_ids {
+        // In the write's own transaction: a taken identifier (CONFLICT) leaves nothing written.
+        external_id::replace(txn, external_id::RELEASE, release_id, &ids).await?;
     }
     if let Some(translation_of) = relations.translation_of {
         let group = match translation_of {
