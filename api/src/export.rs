@@ -25,7 +25,10 @@ use crate::{
 const CHUNK: u64 = 500;
 
 /// Slugs of the organisations `ids`.
-async fn organisation_slugs(db: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, String>, ApiError> {
+pub(crate) async fn organisation_slugs(
+    db: &impl ConnectionTrait,
+    ids: &[i32],
+) -> Result<HashMap<i32, String>, ApiError> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }

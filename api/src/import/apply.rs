@@ -900,7 +900,7 @@ async fn organisation_slugs_for(run: &Run<'_>, chunk: &mut [Spooled]) -> Result<
         wanted.sort();
         wanted.dedup();
         let owners = external_id::owners(&run.txn, external_id::ORGANISATION, &wanted).await?;
-        let slugs = slugs_of(&run.txn, &owners.values().copied().collect::<Vec<_>>()).await?;
+        let slugs = export::organisation_slugs(&run.txn, &owners.values().copied().collect::<Vec<_>>()).await?;
         for (id, owner) in owners {
             if let Some(slug) = slugs.get(&owner) {
                 resolved.insert(id.to_string(), slug.clone());
@@ -920,22 +920,6 @@ async fn organisation_slugs_for(run: &Run<'_>, chunk: &mut [Spooled]) -> Result<
     Ok(resolved)
 }
 
-/// Slugs of the organisations `ids`.
-async fn slugs_of(txn: &impl ConnectionTrait, ids: &[i32]) -> Result<HashMap<i32, String>, ApiError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(i32, String)> = organisation::Entity::find()
-        .select_only()
-        .column(organisation::Column::Id)
-        .column(organisation::Column::Slug)
-        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(txn)
-        .await?;
-    Ok(rows.into_iter().collect())
-}
-
 /// The stored organisations holding the external identifiers the organisations of `chunk` bring,
 /// by reference: (internal key, slug).
 async fn external_id_holders(run: &Run<'_>, chunk: &[Spooled]) -> Result<HashMap<String, (i32, String)>, ApiError> {
@@ -951,7 +935,7 @@ async fn external_id_holders(run: &Run<'_>, chunk: &[Spooled]) -> Result<HashMap
         return Ok(HashMap::new());
     }
     let owners = external_id::owners(&run.txn, external_id::ORGANISATION, &wanted).await?;
-    let slugs = slugs_of(&run.txn, &owners.values().copied().collect::<Vec<_>>()).await?;
+    let slugs = export::organisation_slugs(&run.txn, &owners.values().copied().collect::<Vec<_>>()).await?;
     Ok(owners
         .into_iter()
         .filter_map(|(id, owner)| Some((id.to_string(), (owner, slugs.get(&owner)?.clone()))))
