@@ -254,6 +254,12 @@ where
     }
 }
 
+/// `rule`'s verdict on an optional text field of a patch: a field left as it is or cleared
+/// breaks no rule.
+pub fn check_given(value: &Option<Option<String>>, rule: &dyn Fn(&str) -> Result<(), String>) -> Result<(), String> {
+    value.as_ref().and_then(Option::as_deref).map_or(Ok(()), rule)
+}
+
 /// A country code as stored (upper case), once `rules` found it valid.
 pub fn country(value: Option<Option<String>>) -> ActiveValue<Option<String>> {
     given(value.map(|code| code.map(|code| validate::country_code(&code).unwrap_or(code))))

@@ -80,18 +80,15 @@ pub const MAX_PHONES: usize = 20;
 /// The rules of a contact's own fields, for every face that writes one (the mutations and the
 /// import): each broken rule is reported at its field, named as in GraphQL (`jobTitle`).
 pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
-    let optional = |value: &Option<Option<String>>, check: &dyn Fn(&str) -> Result<(), String>| {
-        value.as_ref().and_then(Option::as_deref).map_or(Ok(()), check)
-    };
     let short = |text: &str| validate::text(text, 255);
     required(errors, creating, [("name", patch.name.is_some())]);
     if let Some(name) = &patch.name {
         errors.check("name", short(name));
     }
-    errors.check("key", optional(&patch.key, &validate::slug));
-    errors.check("jobTitle", optional(&patch.job_title, &short));
-    errors.check("office", optional(&patch.office, &short));
-    errors.check("email", optional(&patch.email, &validate::email));
+    errors.check("key", write::check_given(&patch.key, &validate::slug));
+    errors.check("jobTitle", write::check_given(&patch.job_title, &short));
+    errors.check("office", write::check_given(&patch.office, &short));
+    errors.check("email", write::check_given(&patch.email, &validate::email));
     if let Some(phones) = &patch.phones {
         for (index, phone) in phones.iter().enumerate() {
             errors.check(format!("phones[{index}]"), validate::text(phone, 100));
@@ -100,7 +97,7 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
             errors.add("phones", format!("at most {MAX_PHONES} phone numbers"));
         }
     }
-    errors.check("country", optional(&patch.country, &|code| validate::country_code(code).map(drop)));
+    errors.check("country", write::check_given(&patch.country, &|code| validate::country_code(code).map(drop)));
 }
 
 async fn changes(txn: &DatabaseTransaction, patch: Patch, creating: bool) -> Result<contact::ActiveModel, ApiError> {

@@ -89,9 +89,6 @@ async fn snapshot_of(txn: &DatabaseTransaction, organisation: &organisation::Mod
 /// the import), each reported at its field as GraphQL names it. Its parent is checked where it is
 /// resolved (it must exist, and not lie beneath the organisation).
 pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
-    let optional = |value: &Option<Option<String>>, check: &dyn Fn(&str) -> Result<(), String>| {
-        value.as_ref().and_then(Option::as_deref).map_or(Ok(()), check)
-    };
     required(
         errors,
         creating,
@@ -103,10 +100,10 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     if let Some(name) = &patch.name {
         errors.check("name", validate::text(name, 255));
     }
-    errors.check("acronym", optional(&patch.acronym, &|text| validate::text(text, 50)));
-    errors.check("country", optional(&patch.country, &|code| validate::country_code(code).map(drop)));
-    errors.check("website", optional(&patch.website, &validate::web_url));
-    errors.check("description", optional(&patch.description, &validate::long_text));
+    errors.check("acronym", write::check_given(&patch.acronym, &|text| validate::text(text, 50)));
+    errors.check("country", write::check_given(&patch.country, &|code| validate::country_code(code).map(drop)));
+    errors.check("website", write::check_given(&patch.website, &validate::web_url));
+    errors.check("description", write::check_given(&patch.description, &validate::long_text));
     if let Some(names) = &patch.names {
         write::names(errors, "names", names.clone());
     }

@@ -236,9 +236,6 @@ async fn resolve_list<E: EntityTrait>(
 /// import), each reported at its field as GraphQL names it (`datelineCountry`,
 /// `attachments[0].mediaType`). References are checked where they are resolved.
 pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
-    let optional = |value: &Option<Option<String>>, check: &dyn Fn(&str) -> Result<(), String>| {
-        value.as_ref().and_then(Option::as_deref).map_or(Ok(()), check)
-    };
     required(
         errors,
         creating,
@@ -253,13 +250,16 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     if let Some(title) = &patch.title {
         errors.check("title", validate::text(title, 500));
     }
-    errors.check("summary", optional(&patch.summary, &validate::long_text));
+    errors.check("summary", write::check_given(&patch.summary, &validate::long_text));
     if let Some(body) = &patch.body {
         errors.check("body", validate::release_body(body));
     }
-    errors.check("datelineCity", optional(&patch.dateline_city, &|text| validate::text(text, 255)));
-    errors.check("datelineCountry", optional(&patch.dateline_country, &|code| validate::country_code(code).map(drop)));
-    errors.check("canonicalUrl", optional(&patch.canonical_url, &validate::web_url));
+    errors.check("datelineCity", write::check_given(&patch.dateline_city, &|text| validate::text(text, 255)));
+    errors.check(
+        "datelineCountry",
+        write::check_given(&patch.dateline_country, &|code| validate::country_code(code).map(drop)),
+    );
+    errors.check("canonicalUrl", write::check_given(&patch.canonical_url, &validate::web_url));
     if let Some(attachments) = &patch.attachments {
         validate::attachments("attachments", attachments, &mut |field, message| errors.add(field, message));
     }
