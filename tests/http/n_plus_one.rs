@@ -145,3 +145,47 @@ async fn nested_release_connections_are_batched_across_their_parents(app: TestAp
     }
     assert!(nonempty >= 5, "the comparison covers real pages ({nonempty} non-empty)");
 }
+
+db_tests!(seeded => vocabularies_and_identifiers_cost_the_same_statements_for_1_and_20_records);
+
+/// Topics' parents and children, and organisations' and releases' external identifiers, are
+/// loaded for a whole page at once.
+async fn vocabularies_and_identifiers_cost_the_same_statements_for_1_and_20_records(app: TestApp) {
+    let mut lines = vec![json!({ "type": "topic", "slug": "root", "name": "Root", "scheme": "theme" }).to_string()];
+    for n in 0..20 {
+        lines.push(json!({ "type": "topic", "slug": format!("leaf-{n:02}"), "name": format!("Leaf {n:02}"), "parent": "root" }).to_string());
+        lines.push(json!({ "type": "organisation", "slug": format!("org-{n:02}"), "name": format!("Org {n:02}"), "kind": "other",
+            "external_ids": [{ "scheme": "iati", "value": format!("XM-{n:02}") }] }).to_string());
+    }
+    let response = app
+        .client
+        .post(format!("{}/api/import", app.address))
+        .bearer_auth(token("importer"))
+        .header("Content-Type", "application/x-ndjson")
+        .body(lines.join("\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let shapes = [
+        "query($n: Int!) { topics(first: $n, filter: { nameContains: \"Leaf\" }) { edges { node { slug parent { slug } children { slug } } } } }",
+        "query($n: Int!) { organisations(first: $n, filter: { nameContains: \"Org \" }) { edges { node { slug externalIds { scheme value } } } } }",
+        "query($n: Int!) { releases(first: $n) { edges { node { slug externalIds { value } } } } }",
+    ];
+    for query in shapes {
+        app.data(query, json!({ "n": 20 })).await;
+        let count = |n: usize| {
+            let app = &app;
+            async move {
+                let before = app.statements();
+                let data = app.data(query, json!({ "n": n })).await;
+                let first = data.as_object().unwrap().values().next().unwrap();
+                (app.statements() - before, first["edges"].as_array().unwrap().len())
+            }
+        };
+        let (one, one_rows) = count(1).await;
+        let (twenty, twenty_rows) = count(20).await;
+        assert_eq!((one_rows, twenty_rows), (1, 20), "{query}");
+        assert_eq!(one, twenty, "{query}: statements follow the shape, not the rows");
+    }
+}

@@ -218,6 +218,15 @@ pub struct ContactsOfRelease(pub i32);
 /// The countries a release is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CountriesOfRelease(pub i32);
+/// A topic by internal key (a topic's parent).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TopicById(pub i32);
+/// The narrower topics of a topic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ChildrenOfTopic(pub i32);
+/// The external identifiers of a record of a type (`service::external_id::RELEASE`, …).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ExternalIdsOf(pub &'static str, pub i32);
 /// The releases of a translation group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TranslationGroup(pub Uuid);
@@ -284,6 +293,43 @@ impl Loader<CountriesOfRelease> for DbLoader {
     async fn load(&self, keys: &[CountriesOfRelease]) -> Result<HashMap<CountriesOfRelease, Self::Value>, ApiError> {
         let rows = service::release::write::countries_of(&self.db, &ids(keys, |k| k.0)).await?;
         Ok(group(rows.into_iter().map(|(release, country)| (CountriesOfRelease(release), country))))
+    }
+}
+
+impl Loader<TopicById> for DbLoader {
+    type Value = topic::Model;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[TopicById]) -> Result<HashMap<TopicById, Self::Value>, ApiError> {
+        let rows = service::topic::by_ids(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(rows.into_iter().map(|row| (TopicById(row.id), row)).collect())
+    }
+}
+
+impl Loader<ChildrenOfTopic> for DbLoader {
+    type Value = Vec<topic::Model>;
+    type Error = ApiError;
+
+    async fn load(&self, keys: &[ChildrenOfTopic]) -> Result<HashMap<ChildrenOfTopic, Self::Value>, ApiError> {
+        let rows = service::topic::children_of(&self.db, &ids(keys, |k| k.0)).await?;
+        Ok(group(rows.into_iter().filter_map(|row| Some((ChildrenOfTopic(row.parent_id?), row)))))
+    }
+}
+
+impl Loader<ExternalIdsOf> for DbLoader {
+    type Value = Vec<service::external_id::ExternalId>;
+    type Error = ApiError;
+
+    /// One statement per record type asked for (a page asks for one).
+    async fn load(&self, keys: &[ExternalIdsOf]) -> Result<HashMap<ExternalIdsOf, Self::Value>, ApiError> {
+        let mut found = HashMap::new();
+        let types: std::collections::BTreeSet<&'static str> = keys.iter().map(|key| key.0).collect();
+        for entity_type in types {
+            let records: Vec<i32> = keys.iter().filter(|key| key.0 == entity_type).map(|key| key.1).collect();
+            let ids = service::external_id::of(&self.db, entity_type, &records).await?;
+            found.extend(ids.into_iter().map(|(id, list)| (ExternalIdsOf(entity_type, id), list)));
+        }
+        Ok(found)
     }
 }
 

@@ -75,10 +75,9 @@ impl Organisation {
     }
     /// Its identifiers in other systems (e.g. an IATI organisation code), by scheme then value.
     async fn external_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::names::ExternalId>> {
-        let ids = service::external_id::of(super::db(ctx)?, service::external_id::ORGANISATION, &[self.0.id])
-            .await
-            .extend()?;
-        Ok(ids.into_values().flatten().map(Into::into).collect())
+        let key = super::loader::ExternalIdsOf(service::external_id::ORGANISATION, self.0.id);
+        let ids = super::loader(ctx)?.load(key).await.extend()?;
+        Ok(ids.unwrap_or_default().into_iter().map(Into::into).collect())
     }
     /// Acronym, e.g. "IOM"; `null` if it has none.
     async fn acronym(&self) -> Option<&str> {

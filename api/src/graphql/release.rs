@@ -327,9 +327,9 @@ impl Release {
     // Content model v2 (names-ids).
     /// Its identifiers in other systems (e.g. a press-release number), by scheme then value.
     async fn external_ids(&self, ctx: &Context<'_>) -> GqlResult<Vec<super::names::ExternalId>> {
-        let ids =
-            service::external_id::of(super::db(ctx)?, service::external_id::RELEASE, &[self.0.id]).await.extend()?;
-        Ok(ids.into_values().flatten().map(Into::into).collect())
+        let key = super::loader::ExternalIdsOf(service::external_id::RELEASE, self.0.id);
+        let ids = super::loader(ctx)?.load(key).await.extend()?;
+        Ok(ids.unwrap_or_default().into_iter().map(Into::into).collect())
     }
 }
 

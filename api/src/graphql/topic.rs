@@ -50,11 +50,12 @@ impl Topic {
     /// The broader topic it sits under; `null` for a top-level topic.
     async fn parent(&self, ctx: &Context<'_>) -> GqlResult<Option<Topic>> {
         let Some(id) = self.0.parent_id else { return Ok(None) };
-        Ok(service::topic::by_id(super::db(ctx)?, id).await.extend()?.map(Topic))
+        Ok(super::loader(ctx)?.load(super::loader::TopicById(id)).await.extend()?.map(Topic))
     }
     /// Its narrower topics (one level down), by name.
     async fn children(&self, ctx: &Context<'_>) -> GqlResult<Vec<Topic>> {
-        Ok(service::topic::children_of(super::db(ctx)?, self.0.id).await.extend()?.into_iter().map(Topic).collect())
+        let children = super::loader(ctx)?.load(super::loader::ChildrenOfTopic(self.0.id)).await.extend()?;
+        Ok(children.unwrap_or_default().into_iter().map(Topic).collect())
     }
     /// Creation time (UTC).
     async fn created_at(&self) -> DateTime<Utc> {

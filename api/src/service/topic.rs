@@ -90,10 +90,15 @@ pub async fn by_id(db: &impl ConnectionTrait, id: i32) -> Result<Option<topic::M
     Ok(topic::Entity::find_by_id(id).one(db).await?)
 }
 
-/// The narrower topics of `id`, by name.
-pub async fn children_of(db: &impl ConnectionTrait, id: i32) -> Result<Vec<topic::Model>, ApiError> {
+/// The topics with internal keys `ids`.
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<topic::Model>, ApiError> {
+    Ok(topic::Entity::find().filter(super::any_of(db, topic::Column::Id, ids)).all(db).await?)
+}
+
+/// The narrower topics of each of `ids`, by name: one statement for them all.
+pub async fn children_of(db: &impl ConnectionTrait, ids: &[i32]) -> Result<Vec<topic::Model>, ApiError> {
     Ok(topic::Entity::find()
-        .filter(topic::Column::ParentId.eq(id))
+        .filter(super::any_of(db, topic::Column::ParentId, ids))
         .order_by_asc(topic::Column::Name)
         .order_by_asc(topic::Column::Id)
         .all(db)
