@@ -435,46 +435,17 @@ async fn organisations(
         .into_tuple()
         .all(&run.txn)
         .await?;
-    let by_slug: HashMap<&str, (i32, Option<i32>, i32)> =
-        rows.iter().map(|(id, slug, parent, version)| (slug.as_str(), (*id, *parent, *version))).collect();
-    let slug_of: HashMap<i32, &str> = rows.iter().map(|(id, slug, _, _)| (*id, slug.as_str())).collect();
-    // The parent of each organisation once the file is applied.
-    let parent_after = |slug: &str| -> Option<String> {
-        match parents.get(slug) {
-            Some((_, parent)) if outcomes.contains_key(slug) => parent.clone(),
-            _ => by_slug
-                .get(slug)
-                .and_then(|(_, parent, _)| parent.and_then(|id| slug_of.get(&id).map(|s| (*s).to_owned()))),
-        }
-    };
-    let mut looping = Vec::new();
-    for slug in &slugs {
-        let mut seen = HashSet::new();
-        let mut at = slug.clone();
-        while let Some(parent) = parent_after(&at) {
-            if &parent == slug || !seen.insert(parent.clone()) {
-                if &parent == slug {
-                    looping.push(slug.clone());
-                }
-                break;
-            }
-            at = parent;
-        }
-    }
+    let graph = ParentGraph::new(&rows, parents, |slug| outcomes.contains_key(slug));
     for slug in slugs {
         let Some((_, outcome)) = outcomes.get(&slug).copied() else { continue };
-        let Some((id, current_parent, version)) = by_slug.get(slug.as_str()).copied() else { continue };
+        let Some((id, current_parent, version)) = graph.stored(&slug) else { continue };
         let line = parents.get(&slug).map_or(0, |(line, _)| *line);
-        if looping.contains(&slug) {
+        if graph.loops(&slug) {
             let spooled = Spooled { file: None, line, record: placeholder_organisation(&slug) };
             run.fail(&spooled, Some("parent".into()), "REFERENCE_CYCLE", "its parents lead back to itself".into());
             continue;
         }
-        let wanted = parents
-            .get(&slug)
-            .and_then(|(_, parent)| parent.as_deref())
-            .and_then(|p| by_slug.get(p))
-            .map(|(id, _, _)| *id);
+        let wanted = graph.wanted(&slug);
         let mut outcome = outcome;
         if wanted != current_parent {
             let mut row = organisation::ActiveModel { parent_id: Set(wanted), ..Default::default() };
@@ -488,6 +459,71 @@ async fn organisations(
         run.count(Kind::Organisation, outcome);
     }
     Ok(())
+}
+
+/// The parent links of a type whose records sit under one another (organisations, topics) as
+/// they will be once the file is applied: the stored links, overlaid with the file's parents for
+/// the records it writes.
+struct ParentGraph<'a, F: Fn(&str) -> bool> {
+    /// Every stored record: key, parent's key, version.
+    by_slug: HashMap<&'a str, (i32, Option<i32>, i32)>,
+    slug_of: HashMap<i32, &'a str>,
+    /// The file's parent of each of its records, with its line.
+    parents: &'a HashMap<String, (u64, Option<String>)>,
+    /// Whether the file writes the record.
+    written: F,
+}
+
+impl<'a, F: Fn(&str) -> bool> ParentGraph<'a, F> {
+    /// From the stored rows (key, slug, parent's key, version).
+    fn new(
+        rows: &'a [(i32, String, Option<i32>, i32)],
+        parents: &'a HashMap<String, (u64, Option<String>)>,
+        written: F,
+    ) -> Self {
+        let by_slug =
+            rows.iter().map(|(id, slug, parent, version)| (slug.as_str(), (*id, *parent, *version))).collect();
+        let slug_of = rows.iter().map(|(id, slug, _, _)| (*id, slug.as_str())).collect();
+        Self { by_slug, slug_of, parents, written }
+    }
+
+    /// The stored record `slug`: key, parent's key, version.
+    fn stored(&self, slug: &str) -> Option<(i32, Option<i32>, i32)> {
+        self.by_slug.get(slug).copied()
+    }
+
+    /// The parent of `slug` once the file is applied.
+    fn parent_after(&self, slug: &str) -> Option<String> {
+        match self.parents.get(slug) {
+            Some((_, parent)) if (self.written)(slug) => parent.clone(),
+            _ => self
+                .by_slug
+                .get(slug)
+                .and_then(|(_, parent, _)| parent.and_then(|id| self.slug_of.get(&id).map(|s| (*s).to_owned()))),
+        }
+    }
+
+    /// Whether the parents of `slug` lead back to it.
+    fn loops(&self, slug: &str) -> bool {
+        let mut seen = HashSet::new();
+        let mut at = slug.to_owned();
+        while let Some(parent) = self.parent_after(&at) {
+            if parent == slug {
+                return true;
+            }
+            if !seen.insert(parent.clone()) {
+                return false;
+            }
+            at = parent;
+        }
+        false
+    }
+
+    /// The key of the parent the file gives `slug`, if it gives one that exists.
+    fn wanted(&self, slug: &str) -> Option<i32> {
+        let parent = self.parents.get(slug).and_then(|(_, parent)| parent.as_deref())?;
+        self.by_slug.get(parent).map(|(id, _, _)| *id)
+    }
 }
 
 /// A stand-in record for reporting an organisation by slug alone.
@@ -579,51 +615,19 @@ async fn topics(
         .into_tuple()
         .all(&run.txn)
         .await?;
-    let by_slug: HashMap<&str, (i32, Option<i32>, i32)> =
-        rows.iter().map(|(id, slug, parent, version)| (slug.as_str(), (*id, *parent, *version))).collect();
-    let slug_of: HashMap<i32, &str> = rows.iter().map(|(id, slug, _, _)| (*id, slug.as_str())).collect();
-    let parent_after = |slug: &str| -> Option<String> {
-        match parents.get(slug) {
-            Some((_, parent)) if outcomes.contains_key(slug) => parent.clone(),
-            _ => by_slug
-                .get(slug)
-                .and_then(|(_, parent, _)| parent.and_then(|id| slug_of.get(&id).map(|s| (*s).to_owned()))),
-        }
-    };
+    let graph = ParentGraph::new(&rows, parents, |slug| outcomes.contains_key(slug));
     let mut slugs: Vec<String> = outcomes.keys().cloned().collect();
     slugs.sort();
-    let looping: HashSet<String> = slugs
-        .iter()
-        .filter(|slug| {
-            let mut seen = HashSet::new();
-            let mut at = (*slug).clone();
-            while let Some(parent) = parent_after(&at) {
-                if &parent == *slug {
-                    return true;
-                }
-                if !seen.insert(parent.clone()) {
-                    return false;
-                }
-                at = parent;
-            }
-            false
-        })
-        .cloned()
-        .collect();
     for slug in slugs {
         let Some(mut outcome) = outcomes.get(&slug).copied() else { continue };
-        let Some((id, current_parent, version)) = by_slug.get(slug.as_str()).copied() else { continue };
+        let Some((id, current_parent, version)) = graph.stored(&slug) else { continue };
         let line = parents.get(&slug).map_or(0, |(line, _)| *line);
-        if looping.contains(&slug) {
+        if graph.loops(&slug) {
             let spooled = Spooled { file: None, line, record: placeholder_topic(&slug) };
             run.fail(&spooled, Some("parent".into()), "REFERENCE_CYCLE", "its parents lead back to itself".into());
             continue;
         }
-        let wanted = parents
-            .get(&slug)
-            .and_then(|(_, parent)| parent.as_deref())
-            .and_then(|p| by_slug.get(p))
-            .map(|(id, _, _)| *id);
+        let wanted = graph.wanted(&slug);
         if wanted != current_parent {
             let mut row = topic::ActiveModel { parent_id: Set(wanted), ..Default::default() };
             if outcome == Outcome::Unchanged {
