@@ -11,6 +11,7 @@
 pub mod apply;
 pub mod cells;
 pub mod check;
+mod patch;
 pub mod plan;
 pub mod progress;
 pub mod reader;

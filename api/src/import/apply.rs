@@ -7,7 +7,7 @@ mod releases;
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{audit_event, commission, commission_member, contact, names::Names, organisation, topic};
+use entity::{commission, contact, organisation, topic};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
@@ -19,15 +19,17 @@ use super::{
     Failure, Mode, Options,
     plan::{Plan, Spool, Spooled},
     progress::Reporter,
-    record::{ExternalIdRecord, Kind, Record},
+    record::{Kind, Record},
     report::Report,
 };
 use crate::{
     error::ApiError,
     export,
     service::{
-        bulk,
+        self, bulk,
+        commission::write::{self as commission_write, Seat},
         external_id::{self, ExternalId},
+        organisation::write as organisation_write,
         write::{self, Author},
     },
 };
@@ -270,20 +272,9 @@ pub async fn apply(
         txn.rollback().await?;
         report.committed = true;
     } else if keep {
-        let summary = audit_event::ActiveModel {
-            occurred_at: Set(Utc::now()),
-            actor: Set(author.principal.subject.chars().take(200).collect()),
-            actor_roles: Set(author.principal.roles.to_string()),
-            entity_type: Set("Import".into()),
-            entity_id: Set(Uuid::now_v7()),
-            operation: Set("import".into()),
-            changes: Set(
-                json!({ "mode": report.mode, "records": report.records, "counts": report.counts, "failed": report.failed }),
-            ),
-            request_id: Set(author.request_id.map(|id| id.chars().take(64).collect())),
-            ..Default::default()
-        };
-        audit_event::Entity::insert(summary).exec_without_returning(&txn).await?;
+        let summary =
+            json!({ "mode": report.mode, "records": report.records, "counts": report.counts, "failed": report.failed });
+        write::audit_batch(&txn, author, "Import", "import", summary).await?;
         write::commit(txn, author).await?;
         report.committed = true;
     } else {
@@ -348,7 +339,7 @@ async fn organisations(
             }
         }
         let holders = external_id_holders(run, &chunk).await?;
-        let mut with_ids: Vec<(String, Vec<ExternalIdRecord>)> = Vec::new();
+        let mut with_ids: Vec<(String, Vec<ExternalId>)> = Vec::new();
         let wanted_parents = unique(chunk.iter().filter_map(|s| match &s.record {
             Record::Organisation(o) => o.parent.clone(),
             _ => None,
@@ -391,17 +382,8 @@ async fn organisations(
                 run.rejected.insert((Kind::Organisation, record.slug.clone()));
                 continue;
             }
-            let row = organisation::ActiveModel {
-                slug: Set(record.slug.clone()),
-                name: Set(record.name.clone()),
-                acronym: Set(record.acronym.clone()),
-                kind: Set(record.kind),
-                country: Set(record.country.clone()),
-                website: Set(record.website.clone()),
-                description: Set(record.description.clone()),
-                names: Set(Names(record.names.clone())),
-                ..Default::default()
-            };
+            let patch = record.patch();
+            let row = organisation_write::columns(&patch);
             let current = existing.get(&record.slug);
             // Parents are phase B's.
             let strip = |o: &super::record::OrganisationRecord| super::record::OrganisationRecord {
@@ -417,7 +399,7 @@ async fn organisations(
             let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
             outcomes.insert(record.slug.clone(), (current.map_or(0, |c| c.id), outcome));
             if outcome != Outcome::Unchanged {
-                with_ids.push((record.slug.clone(), record.external_ids.clone()));
+                with_ids.push((record.slug.clone(), patch.external_ids.unwrap_or_default()));
             }
         }
         bulk::insert_all(&run.txn, new_rows).await?;
@@ -584,13 +566,7 @@ async fn topics(
                 run.rejected.insert((Kind::Topic, record.slug.clone()));
                 continue;
             }
-            let row = topic::ActiveModel {
-                slug: Set(record.slug.clone()),
-                name: Set(record.name.clone()),
-                names: Set(Names(record.names.clone())),
-                scheme: Set(record.scheme.clone()),
-                ..Default::default()
-            };
+            let row = service::topic::columns(&record.patch());
             let current = existing.get(&record.slug);
             // Parents are the second phase's.
             let strip =
@@ -737,16 +713,8 @@ async fn contacts(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiErro
                 None => None,
             };
             let row = contact::ActiveModel {
-                key: Set(record.key.clone()),
-                name: Set(record.name.clone()),
-                job_title: Set(record.job_title.clone()),
                 organisation_id: Set(organisation_id),
-                office: Set(record.office.clone()),
-                email: Set(record.email.clone()),
-                phones: Set(contact::Phones(record.phones.clone())),
-                country: Set(record.country.clone()),
-                is_public: Set(record.public),
-                ..Default::default()
+                ..service::contact::write::columns(&record.patch())
             };
             let current = existing.find(record.natural_key().unwrap_or_default());
             let strip = |c: &super::record::ContactRecord| super::record::ContactRecord { id: None, ..c.clone() };
@@ -814,19 +782,11 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
                 continue;
             }
             let row = commission::ActiveModel {
-                slug: Set(record.slug.clone()),
-                name: Set(record.name.clone()),
-                mandate: Set(record.mandate.clone().unwrap_or_default()),
-                country: Set(record.country.clone()),
-                established_on: Set(record.established_on),
-                legal_basis: Set(record.legal_basis.clone()),
                 head_organisation_id: Set(record
                     .head_organisation
                     .as_ref()
                     .and_then(|h| organisations.get(h).copied())),
-                status: Set(record.status),
-                names: Set(Names(record.names.clone())),
-                ..Default::default()
+                ..commission_write::columns(&record.patch(), !existing.contains_key(&record.slug))
             };
             let current = existing.get(&record.slug);
             let strip =
@@ -845,28 +805,19 @@ async fn commissions(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiE
         // Members of every created or changed commission, replaced whole.
         let written_slugs: Vec<String> = written.iter().map(|(slug, _)| slug.clone()).collect();
         let ids = commission_ids(&run.txn, &written_slugs).await?;
-        let commission_ids: Vec<i32> = ids.values().copied().collect();
-        if !commission_ids.is_empty() {
-            commission_member::Entity::delete_many()
-                .filter(commission_member::Column::CommissionId.is_in(commission_ids))
-                .exec(&run.txn)
-                .await?;
-        }
-        let organisations = &organisations;
-        let rows: Vec<commission_member::ActiveModel> = written
+        let seats: Vec<(i32, Vec<Seat>)> = written
             .iter()
-            .flat_map(|(slug, members)| {
-                let commission_id = ids.get(slug).copied().unwrap_or_default();
-                members.iter().map(move |member| commission_member::ActiveModel {
-                    commission_id: Set(commission_id),
-                    organisation_id: Set(organisations.get(&member.organisation).copied().unwrap_or_default()),
-                    role: Set(member.role),
-                    since: Set(member.since),
-                    until: Set(member.until),
-                })
+            .filter_map(|(slug, members)| {
+                let seats = members.iter().map(|member| Seat {
+                    organisation: organisations.get(&member.organisation).copied().unwrap_or_default(),
+                    role: member.role,
+                    since: member.since,
+                    until: member.until,
+                });
+                Some((*ids.get(slug)?, seats.collect()))
             })
             .collect();
-        bulk::insert_all(&run.txn, rows).await?;
+        commission_write::replace_members(&run.txn, &seats).await?;
     }
     Ok(())
 }
@@ -948,18 +899,12 @@ async fn external_id_holders(run: &Run<'_>, chunk: &[Spooled]) -> Result<HashMap
 
 /// Replaces the external identifiers of the created and changed organisations `written` (slug,
 /// identifiers).
-async fn write_external_ids(run: &Run<'_>, written: Vec<(String, Vec<ExternalIdRecord>)>) -> Result<(), ApiError> {
+async fn write_external_ids(run: &Run<'_>, written: Vec<(String, Vec<ExternalId>)>) -> Result<(), ApiError> {
     if written.is_empty() {
         return Ok(());
     }
     let ids = organisation_ids(&run.txn, &written.iter().map(|(slug, _)| slug.clone()).collect::<Vec<_>>()).await?;
-    external_id::delete_of(&run.txn, external_id::ORGANISATION, &ids.values().copied().collect::<Vec<_>>()).await?;
-    let rows: Vec<(i32, ExternalId)> = written
-        .iter()
-        .filter_map(|(slug, list)| Some((*ids.get(slug)?, list)))
-        .flat_map(|(id, list)| {
-            list.iter().map(move |e| (id, ExternalId { scheme: e.scheme.clone(), value: e.value.clone() }))
-        })
-        .collect();
-    external_id::insert(&run.txn, external_id::ORGANISATION, rows.iter().map(|(id, e)| (*id, e))).await
+    let records: Vec<(i32, &[ExternalId])> =
+        written.iter().filter_map(|(slug, list)| Some((*ids.get(slug)?, list.as_slice()))).collect();
+    external_id::replace_all(&run.txn, external_id::ORGANISATION, &records).await
 }

@@ -89,26 +89,26 @@ pub fn record(value: Value) -> Result<Record, Vec<Failure>> {
 }
 
 /// Checks every field's value with the rules the mutations use (each type's `rules` in
-/// `service`, given the record as a patch), plus what only a file can get wrong: the syntax of
+/// `service`, given the record as a patch, names and identifiers left to `content_model_v2`), plus what only a file can get wrong: the syntax of
 /// references by natural key. Normalises countries to upper case, as the writes store them.
 fn values(record: &mut Record, failures: &mut Vec<Failure>) {
     content_model_v2(record, failures);
     let mut errors = FieldErrors::default();
     match record {
         Record::Organisation(o) => {
-            service::organisation::write::rules(&organisation_patch(o), true, &mut errors);
+            service::organisation::write::rules(&without_v2(o.patch()), true, &mut errors);
             errors.check("parent", optional(&o.parent, &validate::organisation_reference));
             normalise(&mut o.country);
         }
         Record::Topic(t) => {
-            service::topic::rules(&topic_patch(t), true, &mut errors);
+            service::topic::rules(&service::topic::Patch { names: None, ..t.patch() }, true, &mut errors);
             errors.check("parent", optional(&t.parent, &validate::slug));
             if t.parent.as_ref() == Some(&t.slug) {
                 errors.add("parent", "a topic is not its own parent");
             }
         }
         Record::Contact(c) => {
-            service::contact::write::rules(&contact_patch(c), true, &mut errors);
+            service::contact::write::rules(&c.patch(), true, &mut errors);
             // A contact is matched by its key, or its email when it has none.
             if c.key.is_none() && c.email.is_none() {
                 errors.add("key", "a contact needs a `key` or an `email` to be imported by");
@@ -117,7 +117,11 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
             normalise(&mut c.country);
         }
         Record::Commission(c) => {
-            service::commission::write::rules(&commission_patch(c), true, &mut errors);
+            service::commission::write::rules(
+                &service::commission::write::Patch { names: None, ..c.patch() },
+                true,
+                &mut errors,
+            );
             errors.check("headOrganisation", optional(&c.head_organisation, &validate::organisation_reference));
             for (index, member) in c.members.iter().enumerate() {
                 errors.check(
@@ -128,7 +132,11 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
             normalise(&mut c.country);
         }
         Record::Release(r) => {
-            service::release::write::rules(&release_patch(r), true, &mut errors);
+            service::release::write::rules(
+                &service::release::write::Patch { external_ids: None, ..r.patch() },
+                true,
+                &mut errors,
+            );
             use entity::release::Status;
             if matches!(r.status, Status::Published | Status::Scheduled) && r.published_at.is_none() {
                 errors.add("publishedAt", "a published or scheduled release needs `published_at`");
@@ -167,6 +175,12 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
     );
 }
 
+/// An organisation's patch without its names and identifiers, which `content_model_v2` checks
+/// field by field (`names.fr`, `external_ids[0].scheme`).
+fn without_v2(patch: service::organisation::write::Patch) -> service::organisation::write::Patch {
+    service::organisation::write::Patch { names: None, external_ids: None, ..patch }
+}
+
 fn optional(value: &Option<String>, rule: &dyn Fn(&str) -> Result<(), String>) -> Result<(), String> {
     value.as_deref().map_or(Ok(()), rule)
 }
@@ -193,90 +207,6 @@ pub fn snake_case(path: &str) -> String {
         }
     }
     snake
-}
-
-/// Every field of a record is given: an import writes the record whole. References are the
-/// record's natural keys, which the rules do not look at.
-fn given(value: &Option<String>) -> Option<Option<String>> {
-    Some(value.clone())
-}
-
-fn organisation_patch(o: &super::record::OrganisationRecord) -> service::organisation::write::Patch {
-    service::organisation::write::Patch {
-        slug: Some(o.slug.clone()),
-        name: Some(o.name.clone()),
-        acronym: given(&o.acronym),
-        kind: Some(o.kind),
-        country: given(&o.country),
-        website: given(&o.website),
-        description: given(&o.description),
-        ..Default::default()
-    }
-}
-
-fn topic_patch(t: &super::record::TopicRecord) -> service::topic::Patch {
-    service::topic::Patch {
-        slug: Some(t.slug.clone()),
-        name: Some(t.name.clone()),
-        scheme: Some(t.scheme.clone()),
-        ..Default::default()
-    }
-}
-
-fn contact_patch(c: &super::record::ContactRecord) -> service::contact::write::Patch {
-    service::contact::write::Patch {
-        key: given(&c.key),
-        name: Some(c.name.clone()),
-        job_title: given(&c.job_title),
-        office: given(&c.office),
-        email: given(&c.email),
-        phones: Some(c.phones.clone()),
-        country: given(&c.country),
-        public: Some(c.public),
-        ..Default::default()
-    }
-}
-
-fn commission_patch(c: &super::record::CommissionRecord) -> service::commission::write::Patch {
-    service::commission::write::Patch {
-        slug: Some(c.slug.clone()),
-        name: Some(c.name.clone()),
-        mandate: c.mandate.clone(),
-        country: given(&c.country),
-        established_on: Some(c.established_on),
-        legal_basis: given(&c.legal_basis),
-        status: Some(c.status),
-        members: Some(
-            c.members
-                .iter()
-                .map(|m| service::commission::write::Member {
-                    organisation: service::write::Key::Slug(m.organisation.clone()),
-                    role: m.role,
-                    since: m.since,
-                    until: m.until,
-                })
-                .collect(),
-        ),
-        ..Default::default()
-    }
-}
-
-fn release_patch(r: &super::record::ReleaseRecord) -> service::release::write::Patch {
-    service::release::write::Patch {
-        language: Some(r.language.clone()),
-        slug: Some(r.slug.clone()),
-        title: Some(r.title.clone()),
-        summary: given(&r.summary),
-        body: Some(r.body.clone()),
-        body_format: Some(r.body_format),
-        dateline_city: given(&r.dateline_city),
-        dateline_country: given(&r.dateline_country),
-        canonical_url: given(&r.canonical_url),
-        revised_at: Some(r.revised_at),
-        attachments: Some(r.attachments.clone()),
-        countries: Some(r.countries.clone()),
-        ..Default::default()
-    }
 }
 
 /// Names in other languages and external identifiers (content model v2): names keyed by

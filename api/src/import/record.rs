@@ -307,6 +307,11 @@ pub struct ExternalIdRecord {
 }
 
 impl ExternalIdRecord {
+    /// The identifier as the service writes it.
+    pub fn id(&self) -> crate::service::external_id::ExternalId {
+        crate::service::external_id::ExternalId { scheme: self.scheme.clone(), value: self.value.clone() }
+    }
+
     /// How a reference names the record holding it: `scheme=value`.
     pub fn reference(&self) -> String {
         format!("{}={}", self.scheme, self.value)

@@ -114,24 +114,6 @@ pub async fn find(db: &impl ConnectionTrait, entity_type: &str, id: &ExternalId)
     Ok(owners(db, entity_type, std::slice::from_ref(id)).await?.remove(id))
 }
 
-/// Refuses (CONFLICT) identifiers of `ids` that a record of `entity_type` other than `owner`
-/// holds.
-pub async fn ensure_free(
-    db: &impl ConnectionTrait,
-    entity_type: &str,
-    owner: Option<i32>,
-    ids: &[ExternalId],
-) -> Result<(), ApiError> {
-    let taken = owners(db, entity_type, ids).await?;
-    match ids.iter().find(|id| taken.get(*id).is_some_and(|holder| Some(*holder) != owner)) {
-        Some(id) => Err(ApiError::Conflict(format!(
-            "the external id `{id}` already belongs to another {}",
-            entity_type.to_lowercase()
-        ))),
-        None => Ok(()),
-    }
-}
-
 /// Makes `ids` the identifiers of the record `entity_id` of `entity_type`, refusing (CONFLICT)
 /// any that another record holds.
 pub async fn replace(
@@ -140,9 +122,38 @@ pub async fn replace(
     entity_id: i32,
     ids: &[ExternalId],
 ) -> Result<(), ApiError> {
-    ensure_free(txn, entity_type, Some(entity_id), ids).await?;
-    delete_of(txn, entity_type, &[entity_id]).await?;
-    insert(txn, entity_type, ids.iter().map(|id| (entity_id, id))).await
+    replace_all(txn, entity_type, &[(entity_id, ids)]).await
+}
+
+/// Makes each record's identifiers the ones `records` gives it (record, identifiers), refusing
+/// (CONFLICT) any that a record outside them holds: three statements for any number of records,
+/// the one write of identifiers for the mutations (one record) and the import (a chunk).
+pub async fn replace_all(
+    txn: &impl ConnectionTrait,
+    entity_type: &str,
+    records: &[(i32, &[ExternalId])],
+) -> Result<(), ApiError> {
+    let wanted: Vec<ExternalId> = records.iter().flat_map(|(_, ids)| ids.iter().cloned()).collect();
+    if !wanted.is_empty() {
+        let taken = owners(txn, entity_type, &wanted).await?;
+        let given: std::collections::HashMap<&ExternalId, i32> =
+            records.iter().flat_map(|(owner, ids)| ids.iter().map(move |id| (id, *owner))).collect();
+        let replaced: std::collections::HashSet<i32> = records.iter().map(|(owner, _)| *owner).collect();
+        // An identifier may move between records written together; not to one kept elsewhere.
+        if let Some(id) = wanted.iter().find(|id| {
+            taken.get(*id).is_some_and(|holder| given.get(*id) != Some(holder) && !replaced.contains(holder))
+        }) {
+            return Err(ApiError::Conflict(format!(
+                "the external id `{id}` already belongs to another {}",
+                entity_type.to_lowercase()
+            )));
+        }
+    }
+    let owners: Vec<i32> = records.iter().map(|(owner, _)| *owner).collect();
+    delete_of(txn, entity_type, &owners).await?;
+    let rows: Vec<(i32, &ExternalId)> =
+        records.iter().flat_map(|(owner, ids)| ids.iter().map(|id| (*owner, id))).collect();
+    insert(txn, entity_type, rows).await
 }
 
 /// Adds identifiers, as (record, identifier).

@@ -119,21 +119,37 @@ async fn descends_from(db: &impl ConnectionTrait, mut topic: i32, ancestor: i32)
     Ok(true)
 }
 
-/// The checked changes of `patch` beyond slug and name: names, scheme and parent (resolved, and
-/// refused if it would put the topic inside itself).
-async fn changes(
-    txn: &DatabaseTransaction,
-    patch: &Patch,
-    current: Option<i32>,
-    row: &mut topic::ActiveModel,
-) -> Result<(), ApiError> {
-    let mut errors = FieldErrors::default();
+/// The columns `patch` sets, as they are stored: the one place a topic's fields become a row,
+/// for the mutations and the import alike. `rules` has checked them; its parent is resolved (one
+/// by one, or a file's at a time) and set by the caller.
+pub(crate) fn columns(patch: &Patch) -> topic::ActiveModel {
+    let mut row = topic::ActiveModel { ..Default::default() };
+    if let Some(slug) = &patch.slug {
+        row.slug = Set(slug.clone());
+    }
+    if let Some(name) = &patch.name {
+        row.name = Set(name.clone());
+    }
     if let Some(names) = &patch.names {
-        row.names = Set(write::names(&mut errors, "names", names.clone()));
+        // Checked by `rules`; here only their stored form is wanted.
+        row.names = Set(write::names(&mut FieldErrors::default(), "names", names.clone()));
     }
     if let Some(scheme) = &patch.scheme {
         row.scheme = Set(scheme.clone());
     }
+    row
+}
+
+/// The checked changes of `patch`, its parent resolved (and refused if it would put the topic
+/// inside itself).
+async fn changes(
+    txn: &DatabaseTransaction,
+    patch: &Patch,
+    current: Option<i32>,
+) -> Result<topic::ActiveModel, ApiError> {
+    let mut errors = FieldErrors::default();
+    rules(patch, current.is_none(), &mut errors);
+    let mut row = columns(patch);
     if let Some(parent) = &patch.parent {
         let parent_id = match parent {
             Some(key) => write::resolve(txn, &TARGET, &[("parent".into(), key)], &mut errors).await?[0],
@@ -146,7 +162,8 @@ async fn changes(
         }
         row.parent_id = Set(parent_id);
     }
-    errors.finish()
+    errors.finish()?;
+    Ok(row)
 }
 
 /// What the audit log records of a topic.
@@ -174,25 +191,16 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     if let Some(Some(scheme)) = &patch.scheme {
         errors.check("scheme", validate::scheme(scheme));
     }
-}
-
-fn validate(patch: &Patch, creating: bool) -> Result<(), ApiError> {
-    let mut errors = FieldErrors::default();
-    rules(patch, creating, &mut errors);
-    errors.finish()
+    if let Some(names) = &patch.names {
+        write::names(errors, "names", names.clone());
+    }
 }
 
 /// Creates a topic.
 pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -> Result<topic::Model, ApiError> {
-    validate(&patch, true)?;
     let txn = write::begin(db).await?;
     let now = Utc::now();
-    let mut row = topic::ActiveModel {
-        slug: Set(patch.slug.clone().unwrap_or_default()),
-        name: Set(patch.name.clone().unwrap_or_default()),
-        ..Default::default()
-    };
-    changes(&txn, &patch, None, &mut row).await?;
+    let mut row = changes(&txn, &patch, None).await?;
     write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
     write::audit(&txn, author, "Topic", created.public_id, "create", None, Some(&snapshot(&created))).await?;
@@ -208,20 +216,12 @@ pub async fn update(
     expected: Option<i32>,
     patch: Patch,
 ) -> Result<topic::Model, ApiError> {
-    validate(&patch, false)?;
     let txn = write::begin(db).await?;
     let before =
         write::locked(&txn, topic::Entity::find().filter(topic::Column::PublicId.eq(public_id)), "Topic", public_id)
             .await?;
     write::check_version("Topic", before.version, expected)?;
-    let mut changes = topic::ActiveModel { ..Default::default() };
-    if let Some(slug) = patch.slug.clone() {
-        changes.slug = Set(slug);
-    }
-    if let Some(name) = patch.name.clone() {
-        changes.name = Set(name);
-    }
-    self::changes(&txn, &patch, Some(before.id), &mut changes).await?;
+    let changes = changes(&txn, &patch, Some(before.id)).await?;
     write::update_versioned(&txn, changes, COLUMNS, before.id, before.version, "Topic").await?;
     let after = get(&txn, public_id).await?;
     let kept = write::commit_update(txn, author, ("Topic", public_id), "update", &snapshot(&before), &snapshot(&after))

@@ -441,6 +441,28 @@ pub async fn audit(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<(), ApiError> {
+    record_event(txn, author, (entity_type, entity_id), operation, Value::Object(changes(before, after))).await
+}
+
+/// Records a write of many records (an import) as one audit event holding its `summary`, in the
+/// write's own transaction: what it did, rather than an event per record.
+pub async fn audit_batch(
+    txn: &impl ConnectionTrait,
+    author: Author<'_>,
+    entity_type: &'static str,
+    operation: &str,
+    summary: Value,
+) -> Result<(), ApiError> {
+    record_event(txn, author, (entity_type, Uuid::now_v7()), operation, summary).await
+}
+
+async fn record_event(
+    txn: &impl ConnectionTrait,
+    author: Author<'_>,
+    (entity_type, entity_id): (&'static str, Uuid),
+    operation: &str,
+    changes: Value,
+) -> Result<(), ApiError> {
     let event = audit_event::ActiveModel {
         occurred_at: Set(Utc::now()),
         actor: Set(author.principal.subject.chars().take(200).collect()),
@@ -448,7 +470,7 @@ pub async fn audit(
         entity_type: Set(entity_type.to_owned()),
         entity_id: Set(entity_id),
         operation: Set(operation.to_owned()),
-        changes: Set(Value::Object(changes(before, after))),
+        changes: Set(changes),
         request_id: Set(author.request_id.map(|id| id.chars().take(64).collect())),
         ..Default::default()
     };

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use entity::{release, release_commission, release_contact, release_country, release_organisation, release_topic};
+use entity::release;
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -16,11 +16,14 @@ use crate::{
     export,
     import::{
         plan::{Spool, Spooled},
-        record::{Kind, Record, ReleaseRecord},
+        record::{ExternalIdRecord, Kind, Record, ReleaseRecord},
     },
     service::{
         bulk,
-        release::snapshot::{Snapshot, insert_first_revisions},
+        release::{
+            snapshot::{Snapshot, insert_first_revisions},
+            write::{self as release_write, Relations},
+        },
     },
 };
 
@@ -185,21 +188,11 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
             prepared.conflicts.push((*index, conflict.0, conflict.1));
             continue;
         }
+        // The workflow state is the import's: the mutations move it through workflow steps.
         let row = release::ActiveModel {
-            language: Set(record.language.clone()),
-            slug: Set(record.slug.clone()),
-            title: Set(record.title.clone()),
-            summary: Set(record.summary.clone()),
-            body: Set(record.body.clone()),
-            body_format: Set(record.body_format),
-            canonical_url: Set(record.canonical_url.clone()),
-            revised_at: Set(record.revised_at),
-            attachments: Set(Some(release::Attachments(record.attachments.clone()))),
-            dateline_city: Set(record.dateline_city.clone()),
-            dateline_country: Set(record.dateline_country.clone()),
             status: Set(record.status),
             published_at: Set(record.published_at),
-            ..Default::default()
+            ..release_write::columns(&record.patch())
         };
         let current = existing.get(&key);
         // Translations are settled after every chunk (`translation_groups`).
@@ -231,13 +224,9 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
 async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>, ApiError> {
     let Prepared { chunk, written, new_rows, snapshots, references, .. } = prepared;
     bulk::insert_all(&run.txn, new_rows).await?;
-    let written: Vec<Written<'_>> = written
-        .iter()
-        .filter_map(|(index, outcome)| Some(Written { record: release_of(&chunk[*index])?, outcome: *outcome }))
-        .collect();
-    let ids = release_ids(&run.txn, &written.iter().map(|w| record_key(w.record)).collect::<Vec<_>>()).await?;
+    let written: Vec<&ReleaseRecord> = written.iter().filter_map(|(index, _)| release_of(&chunk[*index])).collect();
+    let ids = release_ids(&run.txn, &written.iter().map(|record| record_key(record)).collect::<Vec<_>>()).await?;
     relations(run, &written, &ids, &references).await?;
-    external_ids(run, &written, &ids).await?;
     let (keys, revisions): (Vec<String>, Vec<(i32, String)>) = snapshots
         .into_iter()
         .filter_map(|(key, snapshot)| {
@@ -247,12 +236,6 @@ async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>
         .unzip();
     insert_first_revisions(&run.txn, revisions, &run.actor, run.now).await?;
     Ok(keys)
-}
-
-/// A release a chunk creates or changes.
-struct Written<'a> {
-    record: &'a ReleaseRecord,
-    outcome: Outcome,
 }
 
 /// The internal keys of the stored releases among `keys` (`language/slug`).
@@ -402,85 +385,42 @@ fn unresolved(
     None
 }
 
-/// Writes the relations of the created and changed releases of a chunk (a changed release's old
-/// ones are removed first; a created one has none).
+/// Writes the relations of the created and changed releases of a chunk, through the releases'
+/// one relation write (`replace_relations`): subject countries, topics, commissions,
+/// organisations, contacts and external identifiers, each replacing the stored ones.
 async fn relations(
     run: &Run<'_>,
-    records: &[Written<'_>],
+    records: &[&ReleaseRecord],
     ids: &HashMap<String, i32>,
     references: &References,
 ) -> Result<(), ApiError> {
-    if records.is_empty() {
-        return Ok(());
-    }
     let References { topics, commissions, organisations, contacts } = references;
-    let replaced: Vec<i32> = records
+    let releases: Vec<(i32, Relations)> = records
         .iter()
-        .filter(|w| w.outcome == Outcome::Updated)
-        .filter_map(|w| ids.get(&record_key(w.record)).copied())
+        .filter_map(|record| {
+            let release_id = *ids.get(&record_key(record))?;
+            let relations = Relations {
+                topics: Some(record.topics.iter().map(|slug| topics.get(slug).copied().unwrap_or_default()).collect()),
+                commissions: Some(
+                    record.commissions.iter().map(|slug| commissions.get(slug).copied().unwrap_or_default()).collect(),
+                ),
+                organisations: Some(
+                    record
+                        .organisations
+                        .iter()
+                        .map(|named| (organisations.get(&named.organisation).copied().unwrap_or_default(), named.role))
+                        .collect(),
+                ),
+                contacts: Some(
+                    record.contacts.iter().map(|reference| contacts.find(reference).map_or(0, |c| c.id)).collect(),
+                ),
+                countries: Some(release_write::countries(&record.countries)),
+                external_ids: Some(record.external_ids.iter().map(ExternalIdRecord::id).collect()),
+            };
+            Some((release_id, relations))
+        })
         .collect();
-    if !replaced.is_empty() {
-        release_topic::Entity::delete_many()
-            .filter(release_topic::Column::ReleaseId.is_in(replaced.clone()))
-            .exec(&run.txn)
-            .await?;
-        release_commission::Entity::delete_many()
-            .filter(release_commission::Column::ReleaseId.is_in(replaced.clone()))
-            .exec(&run.txn)
-            .await?;
-        release_organisation::Entity::delete_many()
-            .filter(release_organisation::Column::ReleaseId.is_in(replaced.clone()))
-            .exec(&run.txn)
-            .await?;
-        release_contact::Entity::delete_many()
-            .filter(release_contact::Column::ReleaseId.is_in(replaced.clone()))
-            .exec(&run.txn)
-            .await?;
-        release_country::Entity::delete_many()
-            .filter(release_country::Column::ReleaseId.is_in(replaced))
-            .exec(&run.txn)
-            .await?;
-    }
-    let (mut topic_rows, mut commission_rows, mut organisation_rows, mut contact_rows, mut country_rows) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    for Written { record, .. } in records {
-        let Some(release_id) = ids.get(&record_key(record)).copied() else { continue };
-        for slug in &record.topics {
-            let topic_id = topics.get(slug).copied().unwrap_or_default();
-            topic_rows.push(release_topic::ActiveModel { release_id: Set(release_id), topic_id: Set(topic_id) });
-        }
-        for slug in &record.commissions {
-            let commission_id = commissions.get(slug).copied().unwrap_or_default();
-            commission_rows.push(release_commission::ActiveModel {
-                release_id: Set(release_id),
-                commission_id: Set(commission_id),
-            });
-        }
-        for named in &record.organisations {
-            organisation_rows.push(release_organisation::ActiveModel {
-                release_id: Set(release_id),
-                organisation_id: Set(organisations.get(&named.organisation).copied().unwrap_or_default()),
-                role: Set(named.role),
-            });
-        }
-        for (position, reference) in record.contacts.iter().enumerate() {
-            let contact_id = contacts.find(reference).map_or(0, |c| c.id);
-            contact_rows.push(release_contact::ActiveModel {
-                release_id: Set(release_id),
-                contact_id: Set(contact_id),
-                position: Set(position as i32),
-            });
-        }
-        country_rows.extend(record.countries.iter().map(|country| release_country::ActiveModel {
-            release_id: Set(release_id),
-            country: Set(country.clone()),
-        }));
-    }
-    bulk::insert_all(&run.txn, country_rows).await?;
-    bulk::insert_all(&run.txn, topic_rows).await?;
-    bulk::insert_all(&run.txn, commission_rows).await?;
-    bulk::insert_all(&run.txn, organisation_rows).await?;
-    bulk::insert_all(&run.txn, contact_rows).await
+    release_write::replace_relations(&run.txn, &releases).await
 }
 
 /// A release's key, translation group and version.
@@ -645,25 +585,4 @@ fn external_id_conflict(
         let message = format!("the external id `{}` is already the release `{key}`'s", id.reference());
         Some((format!("external_ids[{index}]"), message))
     })
-}
-
-/// Replaces the external identifiers of a chunk's created and changed releases.
-async fn external_ids(run: &Run<'_>, written: &[Written<'_>], ids: &HashMap<String, i32>) -> Result<(), ApiError> {
-    let owned: Vec<(i32, ExternalId)> = written
-        .iter()
-        .filter_map(|w| Some((*ids.get(&record_key(w.record))?, w.record)))
-        .flat_map(|(id, record)| {
-            record
-                .external_ids
-                .iter()
-                .map(move |e| (id, ExternalId { scheme: e.scheme.clone(), value: e.value.clone() }))
-        })
-        .collect();
-    let replaced: Vec<i32> = written
-        .iter()
-        .filter(|w| w.outcome == Outcome::Updated)
-        .filter_map(|w| ids.get(&record_key(w.record)).copied())
-        .collect();
-    external_id::delete_of(&run.txn, external_id::RELEASE, &replaced).await?;
-    external_id::insert(&run.txn, external_id::RELEASE, owned.iter().map(|(id, e)| (*id, e))).await
 }

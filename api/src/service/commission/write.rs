@@ -7,8 +7,8 @@ use entity::{
     organisation,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -150,15 +150,15 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     for (index, member) in patch.members.iter().flatten().enumerate() {
         check_term(errors, &format!("members[{index}]."), member.since, member.until);
     }
+    if let Some(names) = &patch.names {
+        write::names(errors, "names", names.clone());
+    }
 }
 
-async fn changes(
-    txn: &DatabaseTransaction,
-    patch: &Patch,
-    creating: bool,
-    errors: &mut FieldErrors,
-) -> Result<(commission::ActiveModel, Option<Vec<i32>>), ApiError> {
-    rules(patch, creating, errors);
+/// The columns `patch` sets, as they are stored: the one place a commission's fields become a
+/// row, for the mutations and the import alike. `rules` has checked them; its head and members
+/// are resolved (one by one, or a file's at a time) by the caller.
+pub(crate) fn columns(patch: &Patch, creating: bool) -> commission::ActiveModel {
     let mut row = commission::ActiveModel { ..Default::default() };
     if let Some(slug) = &patch.slug {
         row.slug = Set(slug.clone());
@@ -167,7 +167,8 @@ async fn changes(
         row.name = Set(name.clone());
     }
     if let Some(names) = &patch.names {
-        row.names = Set(write::names(errors, "names", names.clone()));
+        // Checked by `rules`; here only their stored form is wanted.
+        row.names = Set(write::names(&mut FieldErrors::default(), "names", names.clone()));
     }
     if let Some(mandate) = &patch.mandate {
         row.mandate = Set(mandate.clone());
@@ -184,6 +185,17 @@ async fn changes(
     if let Some(status) = patch.status {
         row.status = Set(status);
     }
+    row
+}
+
+async fn changes(
+    txn: &DatabaseTransaction,
+    patch: &Patch,
+    creating: bool,
+    errors: &mut FieldErrors,
+) -> Result<(commission::ActiveModel, Option<Vec<i32>>), ApiError> {
+    rules(patch, creating, errors);
+    let mut row = columns(patch, creating);
     if let Some(head) = &patch.head_organisation {
         let id = match head {
             Some(key) => write::resolve(txn, &ORGANISATION, &[("headOrganisation".into(), key)], errors).await?[0],
@@ -207,26 +219,45 @@ async fn changes(
     Ok((row, members))
 }
 
-/// Replaces the members of `commission_id` with `members` (organisation ids in `patch` order).
-async fn replace_members(
-    txn: &DatabaseTransaction,
-    commission_id: i32,
-    patch: &[Member],
-    ids: &[i32],
+/// A seat as it is stored: the organisation by internal key, with its role and term.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Seat {
+    pub organisation: i32,
+    pub role: Role,
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+}
+
+impl Seat {
+    fn of(member: &Member, organisation: i32) -> Self {
+        Self { organisation, role: member.role, since: member.since, until: member.until }
+    }
+}
+
+/// Replaces the members of each of `commissions` (commission, seats in order): the one write of
+/// a commission's members, for the mutations (one commission) and the import (a chunk), in two
+/// statements whatever their number.
+pub(crate) async fn replace_members(
+    txn: &impl ConnectionTrait,
+    commissions: &[(i32, Vec<Seat>)],
 ) -> Result<(), ApiError> {
-    commission_member::Entity::delete_many()
-        .filter(commission_member::Column::CommissionId.eq(commission_id))
-        .exec(txn)
-        .await?;
-    let rows: Vec<commission_member::ActiveModel> = patch
+    let ids: Vec<i32> = commissions.iter().map(|(id, _)| *id).collect();
+    for part in ids.chunks(1000) {
+        commission_member::Entity::delete_many()
+            .filter(commission_member::Column::CommissionId.is_in(part.iter().copied()))
+            .exec(txn)
+            .await?;
+    }
+    let rows: Vec<commission_member::ActiveModel> = commissions
         .iter()
-        .zip(ids)
-        .map(|(member, id)| commission_member::ActiveModel {
-            commission_id: Set(commission_id),
-            organisation_id: Set(*id),
-            role: Set(member.role),
-            since: Set(member.since),
-            until: Set(member.until),
+        .flat_map(|(commission_id, seats)| {
+            seats.iter().map(|seat| commission_member::ActiveModel {
+                commission_id: Set(*commission_id),
+                organisation_id: Set(seat.organisation),
+                role: Set(seat.role),
+                since: Set(seat.since),
+                until: Set(seat.until),
+            })
         })
         .collect();
     bulk::insert_all(txn, rows).await
@@ -245,7 +276,8 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
     if let (Some(members), Some(ids)) = (&patch.members, members) {
-        replace_members(&txn, created.id, members, &ids).await?;
+        let seats = members.iter().zip(ids).map(|(member, id)| Seat::of(member, id)).collect();
+        replace_members(&txn, &[(created.id, seats)]).await?;
     }
     let after = snapshot(&txn, &created).await?;
     write::audit(&txn, author, "Commission", created.public_id, "create", None, Some(&after)).await?;
@@ -270,7 +302,8 @@ pub async fn update(
     errors.finish()?;
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Commission").await?;
     if let (Some(members), Some(ids)) = (&patch.members, members) {
-        replace_members(&txn, current.id, members, &ids).await?;
+        let seats = members.iter().zip(ids).map(|(member, id)| Seat::of(member, id)).collect();
+        replace_members(&txn, &[(current.id, seats)]).await?;
     }
     finish(txn, author, public_id, "update", (current, before)).await
 }

@@ -100,24 +100,32 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     errors.check("country", write::check_given(&patch.country, &|code| validate::country_code(code).map(drop)));
 }
 
-async fn changes(txn: &DatabaseTransaction, patch: Patch, creating: bool) -> Result<contact::ActiveModel, ApiError> {
-    let mut errors = FieldErrors::default();
-    rules(&patch, creating, &mut errors);
+/// The columns `patch` sets, as they are stored: the one place a contact's fields become a row,
+/// for the mutations and the import alike. `rules` has checked them; its organisation is
+/// resolved (one by one, or a file's at a time) and set by the caller.
+pub(crate) fn columns(patch: &Patch) -> contact::ActiveModel {
     let mut row = contact::ActiveModel { ..Default::default() };
-    if let Some(name) = patch.name {
-        row.name = Set(name);
+    if let Some(name) = &patch.name {
+        row.name = Set(name.clone());
     }
-    row.key = write::given(patch.key);
-    row.job_title = write::given(patch.job_title);
-    row.office = write::given(patch.office);
-    row.email = write::given(patch.email);
-    if let Some(phones) = patch.phones {
-        row.phones = Set(contact::Phones(phones));
+    row.key = write::given(patch.key.clone());
+    row.job_title = write::given(patch.job_title.clone());
+    row.office = write::given(patch.office.clone());
+    row.email = write::given(patch.email.clone());
+    if let Some(phones) = &patch.phones {
+        row.phones = Set(contact::Phones(phones.clone()));
     }
-    row.country = write::country(patch.country);
+    row.country = write::country(patch.country.clone());
     if let Some(public) = patch.public {
         row.is_public = Set(public);
     }
+    row
+}
+
+async fn changes(txn: &DatabaseTransaction, patch: Patch, creating: bool) -> Result<contact::ActiveModel, ApiError> {
+    let mut errors = FieldErrors::default();
+    rules(&patch, creating, &mut errors);
+    let mut row = columns(&patch);
     if let Some(organisation) = patch.organisation {
         let id = match &organisation {
             Some(key) => write::resolve(txn, &ORGANISATION, &[("organisation".into(), key)], &mut errors).await?[0],

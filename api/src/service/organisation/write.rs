@@ -84,7 +84,6 @@ async fn snapshot_of(txn: &DatabaseTransaction, organisation: &organisation::Mod
     Ok(snapshot)
 }
 
-/// The checked changes of `patch`, its parent resolved; every invalid field is reported.
 /// The rules of an organisation's own fields, for every face that writes one (the mutations and
 /// the import), each reported at its field as GraphQL names it. Its parent is checked where it is
 /// resolved (it must exist, and not lie beneath the organisation).
@@ -112,6 +111,32 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     }
 }
 
+/// The columns `patch` sets, as they are stored: the one place an organisation's fields become a
+/// row, for the mutations and the import alike. `rules` has checked them; its parent is resolved
+/// (one by one, or a file's at a time) and set by the caller.
+pub(crate) fn columns(patch: &Patch) -> organisation::ActiveModel {
+    let mut row = organisation::ActiveModel { ..Default::default() };
+    if let Some(slug) = &patch.slug {
+        row.slug = Set(slug.clone());
+    }
+    if let Some(name) = &patch.name {
+        row.name = Set(name.clone());
+    }
+    row.acronym = write::given(patch.acronym.clone());
+    if let Some(kind) = patch.kind {
+        row.kind = Set(kind);
+    }
+    row.country = write::country(patch.country.clone());
+    row.website = write::given(patch.website.clone());
+    row.description = write::given(patch.description.clone());
+    if let Some(names) = &patch.names {
+        // Checked by `rules`; here only their stored form is wanted.
+        row.names = Set(write::names(&mut FieldErrors::default(), "names", names.clone()));
+    }
+    row
+}
+
+/// The checked changes of `patch`, its parent resolved; every invalid field is reported.
 async fn changes(
     txn: &DatabaseTransaction,
     patch: Patch,
@@ -119,24 +144,7 @@ async fn changes(
 ) -> Result<organisation::ActiveModel, ApiError> {
     let mut errors = FieldErrors::default();
     rules(&patch, current.is_none(), &mut errors);
-    let mut row = organisation::ActiveModel { ..Default::default() };
-    if let Some(slug) = patch.slug {
-        row.slug = Set(slug);
-    }
-    if let Some(name) = patch.name {
-        row.name = Set(name);
-    }
-    row.acronym = write::given(patch.acronym);
-    if let Some(kind) = patch.kind {
-        row.kind = Set(kind);
-    }
-    row.country = write::country(patch.country);
-    row.website = write::given(patch.website);
-    row.description = write::given(patch.description);
-    if let Some(names) = patch.names {
-        // Checked by `rules`; here only their stored form is wanted.
-        row.names = Set(write::names(&mut FieldErrors::default(), "names", names));
-    }
+    let mut row = columns(&patch);
     if let Some(parent) = patch.parent {
         let parent_id = match &parent {
             Some(key) => write::resolve(txn, &TARGET, &[("parent".into(), key)], &mut errors).await?[0],

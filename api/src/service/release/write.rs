@@ -9,8 +9,8 @@ use entity::{
     release_organisation, release_revision, release_topic, topic,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -179,19 +179,6 @@ pub(crate) async fn countries_of(
         .await?)
 }
 
-/// Replaces the subject countries of release `release_id`.
-pub(crate) async fn replace_countries(
-    txn: &DatabaseTransaction,
-    release_id: i32,
-    countries: Vec<String>,
-) -> Result<(), ApiError> {
-    release_country::Entity::delete_many().filter(release_country::Column::ReleaseId.eq(release_id)).exec(txn).await?;
-    let rows = countries
-        .into_iter()
-        .map(|country| release_country::ActiveModel { release_id: Set(release_id), country: Set(country) });
-    bulk::insert_all(txn, rows.collect()).await
-}
-
 /// The revision that records `release` as it stands, written by `actor`.
 pub(crate) fn revision(release: &release::Model, snapshot: Value, actor: &str) -> release_revision::ActiveModel {
     release_revision::ActiveModel {
@@ -204,17 +191,17 @@ pub(crate) fn revision(release: &release::Model, snapshot: Value, actor: &str) -
     }
 }
 
-/// The relations of a patch, resolved to internal keys (`None`: not given, left as they are).
-#[derive(Default)]
-struct Relations {
-    topics: Option<Vec<i32>>,
-    commissions: Option<Vec<i32>>,
-    organisations: Option<Vec<(i32, release_organisation::Role)>>,
-    contacts: Option<Vec<i32>>,
-    /// `Some(Some(id))`: join the group of release `id`; `Some(None)`: leave the group.
-    translation_of: Option<Option<i32>>,
-    countries: Option<Vec<String>>,
-    external_ids: Option<Vec<ExternalId>>,
+/// A release's relations as a write gives them, resolved to internal keys (`None`: not given,
+/// left as they are; a list replaces the whole relation).
+#[derive(Debug, Default)]
+pub(crate) struct Relations {
+    pub topics: Option<Vec<i32>>,
+    pub commissions: Option<Vec<i32>>,
+    pub organisations: Option<Vec<(i32, release_organisation::Role)>>,
+    /// In order of appearance.
+    pub contacts: Option<Vec<i32>>,
+    pub countries: Option<Vec<String>>,
+    pub external_ids: Option<Vec<ExternalId>>,
 }
 
 async fn resolve_list<E: EntityTrait>(
@@ -271,13 +258,11 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     }
 }
 
-async fn changes(
-    txn: &DatabaseTransaction,
-    patch: &Patch,
-    current: Option<&release::Model>,
-) -> Result<(release::ActiveModel, Relations), ApiError> {
-    let mut errors = FieldErrors::default();
-    rules(patch, current.is_none(), &mut errors);
+/// The columns `patch` sets, as they are stored (language tags canonical, countries upper case):
+/// the one place a release's fields become a row, for the mutations and the import alike.
+/// `rules` has checked them; its relations are resolved (one by one, or a file's at a time) by
+/// the caller, and written by `replace_relations`.
+pub(crate) fn columns(patch: &Patch) -> release::ActiveModel {
     let mut row = release::ActiveModel { ..Default::default() };
     if let Some(language) = &patch.language {
         row.language = Set(validate::language_tag(language).unwrap_or_else(|_| language.clone()));
@@ -307,10 +292,24 @@ async fn changes(
         row.attachments =
             Set(Some(release::Attachments(validate::attachments("attachments", attachments, &mut ignore))));
     }
-    let countries = patch.countries.as_ref().map(|countries| {
-        let mut ignore = |_, _| ();
-        validate::countries("countries", countries, &mut ignore)
-    });
+    row
+}
+
+/// Subject countries as they are stored: upper case, each once (`rules` has checked them).
+pub(crate) fn countries(countries: &[String]) -> Vec<String> {
+    let mut ignore = |_, _| ();
+    validate::countries("countries", countries, &mut ignore)
+}
+
+async fn changes(
+    txn: &DatabaseTransaction,
+    patch: &Patch,
+    current: Option<&release::Model>,
+) -> Result<(release::ActiveModel, Relations, TranslationOf), ApiError> {
+    let mut errors = FieldErrors::default();
+    rules(patch, current.is_none(), &mut errors);
+    let row = columns(patch);
+    let countries = patch.countries.as_deref().map(countries);
 
     let mut relations = Relations {
         topics: resolve_list(txn, &TOPIC, "topics", patch.topics.as_ref(), &mut errors).await?,
@@ -320,6 +319,7 @@ async fn changes(
         external_ids: patch.external_ids.clone(),
         ..Relations::default()
     };
+    let mut translation = None;
     if let Some(organisations) = &patch.organisations {
         let keys: Vec<Key> = organisations.iter().map(|(key, _)| key.clone()).collect();
         let references: Vec<(String, &Key)> =
@@ -330,7 +330,7 @@ async fn changes(
             Some(ids.into_iter().zip(organisations).filter_map(|(id, (_, role))| id.map(|id| (id, *role))).collect());
     }
     if let Some(translation_of) = &patch.translation_of {
-        relations.translation_of = Some(match translation_of {
+        translation = Some(match translation_of {
             Some(key) => {
                 let id = write::resolve(txn, &TARGET, &[("translationOf".into(), key)], &mut errors).await?[0];
                 if id.is_some() && id == current.map(|release| release.id) {
@@ -342,61 +342,97 @@ async fn changes(
         });
     }
     errors.finish()?;
-    Ok((row, relations))
+    Ok((row, relations, translation))
 }
 
-/// Replaces the relations `relations` gives, and joins or leaves a translation group.
-async fn apply_relations(txn: &DatabaseTransaction, release_id: i32, relations: Relations) -> Result<(), ApiError> {
-    if let Some(topics) = relations.topics {
-        release_topic::Entity::delete_many().filter(release_topic::Column::ReleaseId.eq(release_id)).exec(txn).await?;
-        let rows = topics
-            .into_iter()
-            .map(|topic_id| release_topic::ActiveModel { release_id: Set(release_id), topic_id: Set(topic_id) });
-        bulk::insert_all(txn, rows.collect()).await?;
+/// `Some(Some(id))`: join the translation group of release `id`; `Some(None)`: leave the group.
+type TranslationOf = Option<Option<i32>>;
+
+/// The rows of one relation of `releases` whose `list` is given, replacing the stored ones:
+/// one DELETE and one INSERT for any number of releases.
+async fn replace_relation<A, T>(
+    txn: &impl ConnectionTrait,
+    column: <A::Entity as EntityTrait>::Column,
+    releases: &[(i32, Relations)],
+    list: impl Fn(&Relations) -> Option<&Vec<T>>,
+    row: impl Fn(i32, i32, &T) -> A,
+) -> Result<(), ApiError>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    let given: Vec<(i32, &Vec<T>)> = releases.iter().filter_map(|(id, r)| Some((*id, list(r)?))).collect();
+    if given.is_empty() {
+        return Ok(());
     }
-    if let Some(commissions) = relations.commissions {
-        release_commission::Entity::delete_many()
-            .filter(release_commission::Column::ReleaseId.eq(release_id))
+    for part in given.chunks(1000) {
+        <A::Entity as EntityTrait>::delete_many()
+            .filter(column.is_in(part.iter().map(|(id, _)| *id)))
             .exec(txn)
             .await?;
-        let rows = commissions.into_iter().map(|commission_id| release_commission::ActiveModel {
-            release_id: Set(release_id),
-            commission_id: Set(commission_id),
-        });
-        bulk::insert_all(txn, rows.collect()).await?;
     }
-    if let Some(organisations) = relations.organisations {
-        release_organisation::Entity::delete_many()
-            .filter(release_organisation::Column::ReleaseId.eq(release_id))
-            .exec(txn)
-            .await?;
-        let rows = organisations.into_iter().map(|(organisation_id, role)| release_organisation::ActiveModel {
-            release_id: Set(release_id),
-            organisation_id: Set(organisation_id),
-            role: Set(role),
-        });
-        bulk::insert_all(txn, rows.collect()).await?;
-    }
-    if let Some(contacts) = relations.contacts {
-        release_contact::Entity::delete_many()
-            .filter(release_contact::Column::ReleaseId.eq(release_id))
-            .exec(txn)
-            .await?;
-        let rows = contacts.into_iter().zip(0..).map(|(contact_id, position)| release_contact::ActiveModel {
-            release_id: Set(release_id),
-            contact_id: Set(contact_id),
-            position: Set(position),
-        });
-        bulk::insert_all(txn, rows.collect()).await?;
-    }
-    if let Some(countries) = relations.countries {
-        replace_countries(txn, release_id, countries).await?;
-    }
-    if let Some(ids) = relations.external_ids {
+    let rows =
+        given.iter().flat_map(|(id, items)| items.iter().zip(0..).map(|(item, position)| row(*id, position, item)));
+    bulk::insert_all(txn, rows.collect()).await
+}
+
+/// Replaces the relations each of `releases` is given (release, relations): the one write of a
+/// release's relations, for the mutations (one release) and the import (a chunk), in a few
+/// statements whatever their number.
+pub(crate) async fn replace_relations(
+    txn: &impl ConnectionTrait,
+    releases: &[(i32, Relations)],
+) -> Result<(), ApiError> {
+    replace_relation(
+        txn,
+        release_topic::Column::ReleaseId,
+        releases,
+        |r| r.topics.as_ref(),
+        |release, _, topic| release_topic::ActiveModel { release_id: Set(release), topic_id: Set(*topic) },
+    )
+    .await?;
+    let commission = |release, _, commission: &i32| release_commission::ActiveModel {
+        release_id: Set(release),
+        commission_id: Set(*commission),
+    };
+    replace_relation(txn, release_commission::Column::ReleaseId, releases, |r| r.commissions.as_ref(), commission)
+        .await?;
+    let organisation =
+        |release, _, (organisation, role): &(i32, release_organisation::Role)| release_organisation::ActiveModel {
+            release_id: Set(release),
+            organisation_id: Set(*organisation),
+            role: Set(*role),
+        };
+    replace_relation(
+        txn,
+        release_organisation::Column::ReleaseId,
+        releases,
+        |r| r.organisations.as_ref(),
+        organisation,
+    )
+    .await?;
+    let contact = |release, position, contact: &i32| release_contact::ActiveModel {
+        release_id: Set(release),
+        contact_id: Set(*contact),
+        position: Set(position),
+    };
+    replace_relation(txn, release_contact::Column::ReleaseId, releases, |r| r.contacts.as_ref(), contact).await?;
+    let country = |release, _, country: &String| release_country::ActiveModel {
+        release_id: Set(release),
+        country: Set(country.clone()),
+    };
+    replace_relation(txn, release_country::Column::ReleaseId, releases, |r| r.countries.as_ref(), country).await?;
+    let ids: Vec<(i32, &[ExternalId])> =
+        releases.iter().filter_map(|(id, r)| Some((*id, r.external_ids.as_deref()?))).collect();
+    if !ids.is_empty() {
         // In the write's own transaction: a taken identifier (CONFLICT) leaves nothing written.
-        external_id::replace(txn, external_id::RELEASE, release_id, &ids).await?;
+        external_id::replace_all(txn, external_id::RELEASE, &ids).await?;
     }
-    if let Some(translation_of) = relations.translation_of {
+    Ok(())
+}
+
+/// Joins or leaves a translation group.
+async fn join_group(txn: &DatabaseTransaction, release_id: i32, translation_of: TranslationOf) -> Result<(), ApiError> {
+    if let Some(translation_of) = translation_of {
         let group = match translation_of {
             Some(other) => Some(translation_group(txn, other).await?),
             None => None,
@@ -456,7 +492,7 @@ pub(super) async fn finish(
 /// Creates a release, as a draft.
 pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -> Result<release::Model, ApiError> {
     let txn = write::begin(db).await?;
-    let (mut row, relations) = changes(&txn, &patch, None).await?;
+    let (mut row, relations, translation) = changes(&txn, &patch, None).await?;
     let now = Utc::now();
     let public_id = Uuid::now_v7();
     if row.body.is_not_set() {
@@ -468,7 +504,8 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     row.status = Set(release::Status::Draft);
     write::stamp_new(&mut row, public_id, now);
     let created = row.insert(&txn).await?;
-    apply_relations(&txn, created.id, relations).await?;
+    replace_relations(&txn, &[(created.id, relations)]).await?;
+    join_group(&txn, created.id, translation).await?;
     finish(txn, author, public_id, "create", None).await
 }
 
@@ -486,9 +523,10 @@ pub async fn update(
     let current = write::locked(&txn, find(public_id), "Release", public_id).await?;
     write::check_version("Release", current.version, expected)?;
     let before = snapshot(&txn, &current).await?;
-    let (row, relations) = changes(&txn, &patch, Some(&current)).await?;
+    let (row, relations, translation) = changes(&txn, &patch, Some(&current)).await?;
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Release").await?;
-    apply_relations(&txn, current.id, relations).await?;
+    replace_relations(&txn, &[(current.id, relations)]).await?;
+    join_group(&txn, current.id, translation).await?;
     finish(txn, author, public_id, operation, Some((current, before))).await
 }
 
