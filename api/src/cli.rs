@@ -21,7 +21,7 @@ use crate::{
     export,
     import::{self, Failure, Format, record::Kind},
     seed,
-    service::write::{Author, Generation},
+    service::write::{Author, ContentLimits, Generation},
     startup::{Application, connect},
 };
 
@@ -83,6 +83,9 @@ enum Command {
         /// Who the audit log names as the writer.
         #[arg(long = "as", default_value = "cli")]
         author: String,
+        /// Longest release body to accept, in bytes of UTF-8 (as the server's setting).
+        #[arg(long, env = "NEWSROOM_MAX_RELEASE_BODY_BYTES", default_value_t = crate::validate::RELEASE_BODY_BYTES)]
+        max_release_body_bytes: usize,
         #[command(flatten)]
         database: DatabaseSettings,
     },
@@ -177,10 +180,13 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Token { action: TokenAction::Issue { sub, role, ttl, auth } } => {
             println!("{}", token::issue(&auth, &sub, role, ttl)?);
         }
-        Command::Import { files, dry_run, mode, json, kind, author, database } => {
+        Command::Import { files, dry_run, mode, json, kind, author, max_release_body_bytes, database } => {
             let options = import::Options { mode, dry_run };
-            let failed =
-                or_print(json, import_command(files, kind.as_deref(), options, &author, json, database).await)?;
+            let limits = ContentLimits { release_body_bytes: max_release_body_bytes };
+            let failed = or_print(
+                json,
+                import_command(files, kind.as_deref(), options, (&author, limits), json, database).await,
+            )?;
             if failed {
                 std::process::exit(1);
             }
@@ -203,13 +209,13 @@ async fn import_command(
     files: Vec<PathBuf>,
     kind: Option<&str>,
     options: import::Options,
-    author: &str,
+    (author, limits): (&str, ContentLimits),
     json: bool,
     database: DatabaseSettings,
 ) -> anyhow::Result<bool> {
     batch_memory();
     let db = if options.dry_run { open_for_dry_run(&database).await? } else { open_migrated(&database).await? };
-    let report = import_files(&db, files, kind, options, author, json).await?;
+    let report = import_files(&db, files, kind, options, (author, limits), json).await?;
     // Closed before the report, so that SQLite, if no one else has the file open, empties its log.
     db.close().await.map_err(|error| cli_failure("DATABASE_ERROR", error))?;
     let text = if json { serde_json::to_string_pretty(&report)? + "\n" } else { report.text() };
@@ -428,7 +434,7 @@ async fn import_files(
     files: Vec<PathBuf>,
     kind: Option<&str>,
     options: import::Options,
-    author: &str,
+    (author, limits): (&str, ContentLimits),
     json: bool,
 ) -> anyhow::Result<import::Report> {
     // Standard input is copied to a temporary file first: the import reads its input twice.
@@ -450,7 +456,7 @@ async fn import_files(
     let progress = progress_printer(json);
     let principal = Principal { subject: format!("cli:{author}"), roles: Role::Importer.into() };
     let generation = Generation::default();
-    let author = Author { principal: &principal, request_id: None, generation: &generation };
+    let author = Author { principal: &principal, request_id: None, generation: &generation, limits };
     let report = import::run(db, author, inputs, options, Some(progress)).await?;
     drop(keep);
     Ok(report)

@@ -50,6 +50,10 @@ pub struct Limits {
     /// Largest request body accepted, in bytes: room for a release body of 4 MiB, escaped in JSON.
     #[arg(long, env = "NEWSROOM_MAX_BODY_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_body_bytes: usize,
+    /// Longest release body a write accepts (mutations and imports), in bytes of UTF-8. A body
+    /// arrives in a request, so a body over `max_body_bytes` (escaped in JSON) is refused first.
+    #[arg(long, env = "NEWSROOM_MAX_RELEASE_BODY_BYTES", default_value_t = crate::validate::RELEASE_BODY_BYTES)]
+    pub max_release_body_bytes: usize,
     /// Most operations one batched GraphQL request (a JSON array) may carry.
     #[arg(long, env = "NEWSROOM_MAX_BATCH_OPERATIONS", default_value_t = 10)]
     pub max_batch_operations: usize,
@@ -68,6 +72,7 @@ impl Default for Limits {
             max_page_size: 100,
             default_page_size: 20,
             max_body_bytes: 10 * 1024 * 1024,
+            max_release_body_bytes: crate::validate::RELEASE_BODY_BYTES,
             max_batch_operations: 10,
             max_batch_complexity: 20_000,
         }

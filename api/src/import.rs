@@ -128,7 +128,8 @@ pub async fn run(
 ) -> Result<Report, ApiError> {
     let started = std::time::Instant::now();
     let reading = Reporter::new(progress.clone(), Phase::Reading);
-    let plan = tokio::task::spawn_blocking(move || plan::read(&inputs, &reading))
+    let limits = author.limits;
+    let plan = tokio::task::spawn_blocking(move || plan::read(&inputs, &limits, &reading))
         .await
         .map_err(|error| ApiError::BadRequest(format!("the import stopped: {error}")))??;
     let read = started.elapsed();

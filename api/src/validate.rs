@@ -171,15 +171,16 @@ pub fn countries(field: &str, countries: &[String], report: &mut dyn FnMut(Strin
         .collect()
 }
 
-/// Longest release body, in bytes of UTF-8: real bodies with inline images pass 1 MB. Every
-/// engine stores it (MariaDB in `LONGTEXT`, see migration `m20261201_000005`).
+/// Longest release body by default, in bytes of UTF-8: real bodies with inline images pass 1 MB.
+/// Every engine stores far more (MariaDB in `LONGTEXT`, see migration `m20261201_000005`);
+/// `NEWSROOM_MAX_RELEASE_BODY_BYTES` sets another.
 pub const RELEASE_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// Fits a release body (blank allowed).
-pub fn release_body(value: &str) -> Result<(), String> {
+/// Fits a release body of at most `limit` bytes (blank allowed).
+pub fn release_body(value: &str, limit: usize) -> Result<(), String> {
     no_nul(value)?;
-    if value.len() > RELEASE_BODY_BYTES {
-        Err(format!("must be at most {RELEASE_BODY_BYTES} bytes (4 MiB) of UTF-8, got {}", value.len()))
+    if value.len() > limit {
+        Err(format!("must be at most {limit} bytes of UTF-8 (NEWSROOM_MAX_RELEASE_BODY_BYTES), got {}", value.len()))
     } else {
         Ok(())
     }

@@ -725,6 +725,46 @@ db_tests!(
     real_html_bodies_come_out_intact,
     bodies_of_up_to_4_mib_are_stored_on_every_engine,
 );
+db_tests!(spawn_with_small_bodies => the_release_body_limit_is_a_setting_both_faces_keep);
+
+/// A server whose release bodies may hold 1,000 bytes (`NEWSROOM_MAX_RELEASE_BODY_BYTES`).
+async fn spawn_with_small_bodies(backend: crate::helpers::Backend) -> Option<TestApp> {
+    TestApp::spawn_with(backend, |settings| {
+        settings.auth = crate::tokens::auth_settings();
+        settings.limits.max_release_body_bytes = 1000;
+    })
+    .await
+}
+
+/// The release body limit is the server's setting, and the import and the mutations both keep
+/// it: a body of the limit is written, a byte more is refused at `body` with a message that
+/// names the limit and its setting, and nothing is written.
+async fn the_release_body_limit_is_a_setting_both_faces_keep(app: TestApp) {
+    let fits = "é".repeat(500);
+    let record = |slug: &str, body: &str| {
+        json!({ "type": "release", "language": "en", "slug": slug, "title": "Short", "body": body }).to_string()
+    };
+    let (status, report) = ndjson(&app, &record("fits", &fits)).await;
+    assert_eq!(status, StatusCode::OK, "{report:#}");
+    let over = format!("{fits}x");
+    let (status, report) = ndjson(&app, &record("over", &over)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report:#}");
+    let failure = &report["failures"][0];
+    assert_eq!(failure["field"], "body");
+    let message = failure["message"].as_str().unwrap();
+    assert!(message.contains("1000 bytes") && message.contains("NEWSROOM_MAX_RELEASE_BODY_BYTES"), "{message}");
+
+    let editor = token("editor");
+    let create = "mutation($slug: String!, $body: String!) { createRelease(input: { language: \"en\", slug: $slug, title: \"Short\", body: $body }) { slug } }";
+    let created = app.data_as(&editor, create, json!({ "slug": "fits-too", "body": fits })).await;
+    assert_eq!(created["createRelease"]["slug"], "fits-too");
+    let refused = app.graphql_as(Some(&editor), create, json!({ "slug": "over-too", "body": over })).await;
+    let error = &refused["errors"][0];
+    assert_eq!(error["extensions"]["field"], "input.body", "{refused}");
+    assert_eq!(error["message"].as_str().unwrap().split(": ").last(), message.split(": ").last(), "{refused}");
+    let count = app.data_as(&editor, "{ releases { totalCount } }", json!({})).await;
+    assert_eq!(count["releases"]["totalCount"], 2, "only the bodies that fit were written");
+}
 
 /// Every DOJ release's HTML body comes out as HTML: no tag escaped that the source did not escape
 /// (Markdown would have turned indented HTML into `<pre><code>&lt;ul …`), and a text form.

@@ -23,7 +23,8 @@ pub(crate) fn author<'a>(ctx: &Context<'a>, operation: Operation) -> GqlResult<A
     let principal = caller.require(operation).map_err(|error| error.extend())?;
     let request_id = ctx.data_opt::<super::RequestId>().map(|id| id.0.as_str());
     let generation = ctx.data::<std::sync::Arc<Generation>>()?;
-    Ok(Author { principal, request_id, generation })
+    let limits = ctx.data::<crate::config::Limits>()?.into();
+    Ok(Author { principal, request_id, generation, limits })
 }
 
 /// A failed write as GraphQL errors. Invalid input fields each become their own error, with the

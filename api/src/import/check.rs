@@ -9,7 +9,11 @@ use super::{
     Failure,
     record::{Kind, Record},
 };
-use crate::{error::FieldErrors, service, validate};
+use crate::{
+    error::FieldErrors,
+    service::{self, write::ContentLimits},
+    validate,
+};
 
 /// A failure of the field `field` of the record being checked.
 fn field(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Failure {
@@ -49,7 +53,7 @@ fn shape<T: DeserializeOwned>(value: Value) -> Result<T, Vec<Failure>> {
 }
 
 /// The record `value` holds, checked and normalised; or every problem found with it.
-pub fn record(value: Value) -> Result<Record, Vec<Failure>> {
+pub fn record(value: Value, limits: &ContentLimits) -> Result<Record, Vec<Failure>> {
     let Value::Object(mut object) = value else {
         return Err(vec![Failure::file("WRONG_TYPE", "a record is a JSON object".into())]);
     };
@@ -76,7 +80,7 @@ pub fn record(value: Value) -> Result<Record, Vec<Failure>> {
         failures.into_iter().map(|failure| Failure { kind: Some(kind), ..failure }).collect::<Vec<_>>()
     })?;
     let mut failures = Vec::new();
-    values(&mut record, &mut failures);
+    values(&mut record, limits, &mut failures);
     if failures.is_empty() {
         Ok(record)
     } else {
@@ -91,7 +95,7 @@ pub fn record(value: Value) -> Result<Record, Vec<Failure>> {
 /// Checks every field's value with the rules the mutations use (each type's `rules` in
 /// `service`, given the record as a patch, names and identifiers left to `content_model_v2`), plus what only a file can get wrong: the syntax of
 /// references by natural key. Normalises countries to upper case, as the writes store them.
-fn values(record: &mut Record, failures: &mut Vec<Failure>) {
+fn values(record: &mut Record, limits: &ContentLimits, failures: &mut Vec<Failure>) {
     content_model_v2(record, failures);
     let mut errors = FieldErrors::default();
     match record {
@@ -135,6 +139,7 @@ fn values(record: &mut Record, failures: &mut Vec<Failure>) {
             service::release::write::rules(
                 &service::release::write::Patch { external_ids: None, ..r.patch() },
                 true,
+                limits,
                 &mut errors,
             );
             use entity::release::Status;

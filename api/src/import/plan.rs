@@ -17,7 +17,7 @@ use super::{
     reader::{self, Format},
     record::{Kind, Record},
 };
-use crate::error::ApiError;
+use crate::{error::ApiError, service::write::ContentLimits};
 
 /// A checked record and where it came from.
 pub struct Spooled {
@@ -137,7 +137,7 @@ impl<R: std::io::Read> std::io::Read for Counting<R> {
 }
 
 /// Reads and checks the files `inputs`, in order, as one import.
-pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, ApiError> {
+pub fn read(inputs: &[(PathBuf, Format)], limits: &ContentLimits, progress: &Reporter) -> Result<Plan, ApiError> {
     let total_bytes = inputs.iter().filter_map(|(path, _)| std::fs::metadata(path).ok()).map(|m| m.len()).sum();
     let bytes = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let bytes_read = || bytes.load(std::sync::atomic::Ordering::Relaxed);
@@ -164,7 +164,8 @@ pub fn read(inputs: &[(PathBuf, Format)], progress: &Reporter) -> Result<Plan, A
         let records = reader::read(*format, file, &mut |(line, result)| {
             seen += 1;
             progress.tick(plan.records + seen, None, bytes_read(), total_bytes);
-            let failures = match result.map_err(|failure| vec![failure]).and_then(check::record) {
+            let failures = match result.map_err(|failure| vec![failure]).and_then(|value| check::record(value, limits))
+            {
                 Ok(record) => {
                     let (kind, key) = (record.kind(), record.key());
                     if let Some((file, first)) = first_line.get(&(kind, key.clone())) {

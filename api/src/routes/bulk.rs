@@ -68,6 +68,7 @@ pub async fn import(
     db: web::Data<DatabaseConnection>,
     verifier: web::Data<Verifier>,
     generation: web::Data<std::sync::Arc<Generation>>,
+    limits: web::Data<crate::config::Limits>,
 ) -> HttpResponse {
     let caller = caller(&verifier, &request);
     let result = async {
@@ -92,7 +93,12 @@ pub async fn import(
         file.flush().map_err(|error| ApiError::BadRequest(error.to_string()))?;
         drop(file);
         let request_id = request.extensions().get::<RequestId>().map(ToString::to_string);
-        let author = Author { principal, request_id: request_id.as_deref(), generation: generation.get_ref() };
+        let author = Author {
+            principal,
+            request_id: request_id.as_deref(),
+            generation: generation.get_ref(),
+            limits: limits.get_ref().into(),
+        };
         let options = Options { mode, dry_run: query.dry_run };
         // The server's log follows a long import (the request's span names it).
         let progress: import::OnProgress = std::sync::Arc::new(|progress: import::Progress| {

@@ -33,6 +33,28 @@ pub struct Author<'a> {
     pub request_id: Option<&'a str>,
     /// The writing server's write count, moved when the write commits.
     pub generation: &'a Generation,
+    /// The limits this server sets on content.
+    pub limits: ContentLimits,
+}
+
+/// Limits on content that a server's settings choose (the others are the schema's, constants in
+/// `validate`): the same for every face that writes.
+#[derive(Clone, Copy, Debug)]
+pub struct ContentLimits {
+    /// Longest release body, in bytes of UTF-8.
+    pub release_body_bytes: usize,
+}
+
+impl Default for ContentLimits {
+    fn default() -> Self {
+        Self { release_body_bytes: validate::RELEASE_BODY_BYTES }
+    }
+}
+
+impl From<&crate::config::Limits> for ContentLimits {
+    fn from(limits: &crate::config::Limits) -> Self {
+        Self { release_body_bytes: limits.max_release_body_bytes }
+    }
 }
 
 /// Starts a write. On SQLite the transaction takes the write lock at once (`BEGIN IMMEDIATE`):

@@ -24,7 +24,7 @@ use crate::{
         contact::write::TARGET as CONTACT,
         external_id::{self, ExternalId},
         organisation::write::TARGET as ORGANISATION,
-        write::{self, Author, Key, Target, required},
+        write::{self, Author, ContentLimits, Key, Target, required},
     },
     validate,
 };
@@ -222,7 +222,7 @@ async fn resolve_list<E: EntityTrait>(
 /// The rules of a release's own fields, for every face that writes one (the mutations and the
 /// import), each reported at its field as GraphQL names it (`datelineCountry`,
 /// `attachments[0].mediaType`). References are checked where they are resolved.
-pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
+pub fn rules(patch: &Patch, creating: bool, limits: &ContentLimits, errors: &mut FieldErrors) {
     required(
         errors,
         creating,
@@ -239,7 +239,7 @@ pub fn rules(patch: &Patch, creating: bool, errors: &mut FieldErrors) {
     }
     errors.check("summary", write::check_given(&patch.summary, &validate::long_text));
     if let Some(body) = &patch.body {
-        errors.check("body", validate::release_body(body));
+        errors.check("body", validate::release_body(body, limits.release_body_bytes));
     }
     errors.check("datelineCity", write::check_given(&patch.dateline_city, &|text| validate::text(text, 255)));
     errors.check(
@@ -304,10 +304,11 @@ pub(crate) fn countries(countries: &[String]) -> Vec<String> {
 async fn changes(
     txn: &DatabaseTransaction,
     patch: &Patch,
+    limits: &ContentLimits,
     current: Option<&release::Model>,
 ) -> Result<(release::ActiveModel, Relations, TranslationOf), ApiError> {
     let mut errors = FieldErrors::default();
-    rules(patch, current.is_none(), &mut errors);
+    rules(patch, current.is_none(), limits, &mut errors);
     let row = columns(patch);
     let countries = patch.countries.as_deref().map(countries);
 
@@ -492,7 +493,7 @@ pub(super) async fn finish(
 /// Creates a release, as a draft.
 pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -> Result<release::Model, ApiError> {
     let txn = write::begin(db).await?;
-    let (mut row, relations, translation) = changes(&txn, &patch, None).await?;
+    let (mut row, relations, translation) = changes(&txn, &patch, &author.limits, None).await?;
     let now = Utc::now();
     let public_id = Uuid::now_v7();
     if row.body.is_not_set() {
@@ -523,7 +524,7 @@ pub async fn update(
     let current = write::locked(&txn, find(public_id), "Release", public_id).await?;
     write::check_version("Release", current.version, expected)?;
     let before = snapshot(&txn, &current).await?;
-    let (row, relations, translation) = changes(&txn, &patch, Some(&current)).await?;
+    let (row, relations, translation) = changes(&txn, &patch, &author.limits, Some(&current)).await?;
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Release").await?;
     replace_relations(&txn, &[(current.id, relations)]).await?;
     join_group(&txn, current.id, translation).await?;
