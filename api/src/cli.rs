@@ -113,6 +113,40 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Trusted documents: the GraphQL documents frontends ship, which clients then name by id
+    /// (`documentId`), and which alone anonymous callers may send under
+    /// `NEWSROOM_ANONYMOUS_DOCUMENTS=trusted`.
+    Documents {
+        #[command(subcommand)]
+        action: DocumentsAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum DocumentsAction {
+    /// Register the documents of persisted-query manifests: Apollo's
+    /// (`generate-persisted-query-manifest`) or Relay's (`relay-compiler` with `persistConfig`).
+    /// Each manifest all or nothing; registering one again changes nothing.
+    Add {
+        #[arg(required = true)]
+        manifests: Vec<PathBuf>,
+        /// The client the manifests belong to (by default, each file's name).
+        #[arg(long)]
+        client: Option<String>,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// List the registered documents: id, operation name, client.
+    List {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Remove a registered document by id.
+    Remove {
+        id: String,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -194,11 +228,52 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Export { kinds, format, output, json, database } => {
             or_print(json, export_command(kinds, format, output, database).await)?;
         }
+        Command::Documents { action } => documents_command(action).await?,
         Command::Demo { database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
             crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
             demo::load(&db).await?;
             println!("demo content loaded");
+        }
+    }
+    Ok(())
+}
+
+async fn documents_command(action: DocumentsAction) -> anyhow::Result<()> {
+    use crate::service::document;
+    let (DocumentsAction::Add { database, .. }
+    | DocumentsAction::List { database }
+    | DocumentsAction::Remove { database, .. }) = &action;
+    let db = open_migrated(database).await?;
+    match action {
+        DocumentsAction::Add { manifests, client, .. } => {
+            let mut documents = Vec::new();
+            for path in &manifests {
+                let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+                let read =
+                    document::read_manifest(&text).map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+                let name = client.clone().or_else(|| path.file_name().map(|name| name.to_string_lossy().into_owned()));
+                documents.push((name, read));
+            }
+            let mut total = document::Registered::default();
+            for (name, read) in &documents {
+                let registered = document::register(&db, name.as_deref(), read).await?;
+                total.added += registered.added;
+                total.unchanged += registered.unchanged;
+            }
+            println!("{} added, {} already registered", total.added, total.unchanged);
+        }
+        DocumentsAction::List { .. } => {
+            for found in document::list(&db).await? {
+                let name = found.operation_name.as_deref().unwrap_or("-");
+                println!("{}\t{name}\t{}", found.document_id, found.client.as_deref().unwrap_or("-"));
+            }
+        }
+        DocumentsAction::Remove { id, .. } => {
+            if !document::remove(&db, &id).await? {
+                anyhow::bail!("no trusted document `{id}`");
+            }
+            println!("removed {id}");
         }
     }
     Ok(())

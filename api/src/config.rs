@@ -195,6 +195,41 @@ impl HttpSettings {
     }
 }
 
+/// Which documents anonymous callers may send.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum AnonymousDocuments {
+    /// Any query (the default).
+    #[default]
+    Any,
+    /// Only the trusted documents registered with `newsroom documents add` (by `documentId`, by
+    /// hash, or as their text): a public endpoint answers what its frontends ship.
+    Trusted,
+}
+
+/// How GraphQL responses are cached: by HTTP caches and CDNs in front of newsroom, and in its
+/// own memory.
+#[derive(Args, Clone, Debug)]
+pub struct CachingSettings {
+    /// The longest an anonymous GET response may be cached (`Cache-Control: public, max-age`), in
+    /// seconds; each type's hint may make it shorter, and so does the next scheduled publication.
+    /// 0: `no-cache` (caches revalidate every time, with the ETag).
+    #[arg(long = "cache-max-age", env = "NEWSROOM_CACHE_MAX_AGE", default_value_t = 60)]
+    pub max_age_secs: u32,
+    /// Memory for whole anonymous responses, in MiB, reused while the database's write mark holds
+    /// (so across any number of servers); 0 turns the cache off.
+    #[arg(long = "response-cache-mb", env = "NEWSROOM_RESPONSE_CACHE_MB", default_value_t = 64)]
+    pub response_cache_mb: usize,
+    /// `any`, or `trusted`: anonymous callers may send only registered documents.
+    #[arg(long = "anonymous-documents", env = "NEWSROOM_ANONYMOUS_DOCUMENTS", value_enum, default_value_t = AnonymousDocuments::Any)]
+    pub anonymous_documents: AnonymousDocuments,
+}
+
+impl Default for CachingSettings {
+    fn default() -> Self {
+        Self { max_age_secs: 60, response_cache_mb: 64, anonymous_documents: AnonymousDocuments::Any }
+    }
+}
+
 /// Everything `Application::build` needs.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
@@ -220,6 +255,8 @@ pub struct Settings {
     pub feeds: FeedSettings,
     #[command(flatten)]
     pub http: HttpSettings,
+    #[command(flatten)]
+    pub caching: CachingSettings,
 }
 
 impl Settings {
@@ -235,6 +272,7 @@ impl Settings {
             auth: AuthSettings::default(),
             feeds: FeedSettings::default(),
             http: HttpSettings::default(),
+            caching: CachingSettings::default(),
         }
     }
 

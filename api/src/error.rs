@@ -56,6 +56,21 @@ pub enum ApiError {
     /// A mutation sent with GET (GraphQL over HTTP allows them over POST only).
     #[error("mutations must be sent with POST")]
     MutationOverGet,
+    /// An automatic persisted query named by a hash this server does not hold: the client sends
+    /// the text with the hash next time (Apollo's protocol; the message is the one clients match).
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
+    /// An automatic persisted query whose text does not have the hash sent with it.
+    #[error("the query's SHA-256 is not the `sha256Hash` sent with it")]
+    PersistedQueryMismatch,
+    /// A `documentId` no frontend registered.
+    #[error("no trusted document `{id}`: register it with `newsroom documents add`")]
+    DocumentNotFound { id: String },
+    /// An anonymous caller sent a document the allow-list does not hold.
+    #[error(
+        "this endpoint answers anonymous callers only the documents its frontends registered: send a registered `documentId`"
+    )]
+    DocumentNotTrusted,
     /// Several input fields are invalid; each is reported as its own error.
     #[error("{} input fields are invalid", .0.len())]
     Invalid(Vec<FieldError>),
@@ -94,6 +109,10 @@ impl ApiError {
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Invalid(_) => "BAD_USER_INPUT",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::PersistedQueryMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
+            Self::DocumentNotFound { .. } => "PERSISTED_DOCUMENT_NOT_FOUND",
+            Self::DocumentNotTrusted => "PERSISTED_DOCUMENT_REQUIRED",
             Self::Unauthenticated { .. } => "UNAUTHENTICATED",
             Self::Forbidden { .. } => "FORBIDDEN",
             Self::Conflict(_) => "CONFLICT",
@@ -210,7 +229,11 @@ impl ResponseError for ApiError {
             | Self::BatchTooLarge { .. }
             | Self::BatchTooComplex { .. }
             | Self::BadRequest(_)
+            | Self::PersistedQueryNotFound
+            | Self::PersistedQueryMismatch
+            | Self::DocumentNotFound { .. }
             | Self::Invalid(_) => StatusCode::BAD_REQUEST,
+            Self::DocumentNotTrusted => StatusCode::FORBIDDEN,
             Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
@@ -272,6 +295,10 @@ mod tests {
             ApiError::BadRequest("x".into()),
             ApiError::Invalid(Vec::new()),
             ApiError::MutationOverGet,
+            ApiError::PersistedQueryNotFound,
+            ApiError::PersistedQueryMismatch,
+            ApiError::DocumentNotFound { id: "sha256:00".into() },
+            ApiError::DocumentNotTrusted,
             ApiError::Unauthenticated { reason: "x".into() },
             ApiError::Forbidden { roles: "reader".into(), operation: crate::auth::policy::Operation::Create },
             ApiError::Conflict("x".into()),

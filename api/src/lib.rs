@@ -17,6 +17,7 @@ pub mod import;
 pub mod routes;
 pub mod seed;
 pub mod service;
+pub mod stamp;
 pub mod startup;
 pub mod telemetry;
 pub mod validate;

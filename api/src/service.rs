@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bulk;
 pub mod commission;
 pub mod contact;
+pub mod document;
 pub mod external_id;
 pub mod feed;
 pub mod organisation;

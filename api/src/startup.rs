@@ -198,6 +198,8 @@ impl Application {
             batch_cost: graphql::guard::BatchCost::new(),
             limits: settings.limits.clone(),
             http: settings.http.clone(),
+            documents: routes::graphql::persisted::Documents::new(settings.caching.anonymous_documents),
+            caching: routes::graphql::caching::Caching::new(settings.caching.clone(), generation.clone()),
         });
         let limits = web::Data::new(settings.limits.clone());
         let db_data = web::Data::new(db.clone());

@@ -18,4 +18,5 @@ pub mod release_organisation;
 pub mod release_revision;
 pub mod release_topic;
 pub mod topic;
+pub mod trusted_document;
 pub mod write_mark;

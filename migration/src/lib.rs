@@ -10,6 +10,7 @@ mod m20261128_000004_write_mark;
 mod m20261201_000005_release_body_format;
 mod m20261201_000006_release_metadata;
 mod m20261201_000007_names_and_external_ids;
+mod m20261201_000008_trusted_documents;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_release_body_format::Migration),
             Box::new(m20261201_000006_release_metadata::Migration),
             Box::new(m20261201_000007_names_and_external_ids::Migration),
+            Box::new(m20261201_000008_trusted_documents::Migration),
         ]
     }
 }

@@ -141,6 +141,27 @@ impl TestApp {
         Some(apps)
     }
 
+    /// A second server in front of this one's database, as a scaled-out deployment runs them,
+    /// with `adjust` applied to its settings. The database stays this app's.
+    pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Settings)) -> Self {
+        let mut settings = Settings::for_database(self.database_url.clone());
+        settings.database.max_connections = 3;
+        adjust(&mut settings);
+        let application = Application::build(settings).await.expect("the second app starts");
+        let app = Self {
+            address: format!("http://127.0.0.1:{}", application.port()),
+            client: self.client.clone(),
+            statements: application.statements(),
+            db: application.db().clone(),
+            handle: application.handle(),
+            database: None,
+            database_url: self.database_url.clone(),
+            backend: self.backend,
+        };
+        tokio::spawn(application.run_until_stopped());
+        app
+    }
+
     pub async fn spawn_demo(backend: Backend) -> Option<Self> {
         Self::spawn_with(backend, |settings| settings.demo = true).await
     }

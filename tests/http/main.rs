@@ -8,6 +8,7 @@ mod helpers;
 
 mod browsers;
 mod bulk;
+mod caching;
 mod catalogue;
 mod concurrency;
 mod demo;

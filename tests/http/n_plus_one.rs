@@ -8,7 +8,12 @@ use crate::{
 };
 
 async fn seeded(backend: Backend) -> Option<TestApp> {
-    let app = TestApp::spawn_with(backend, |settings| settings.auth = crate::tokens::auth_settings()).await?;
+    // The database path is what is counted: whole responses from memory are `caching`'s tests.
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.auth = crate::tokens::auth_settings();
+        settings.caching.response_cache_mb = 0;
+    })
+    .await?;
     api::seed::generate(app.db(), 60).await.unwrap();
     Some(app)
 }
@@ -88,7 +93,11 @@ async fn nested_release_lists_cost_the_same_statements_for_1_and_50_releases(app
 }
 
 async fn seeded_without_cache(backend: Backend) -> Option<TestApp> {
-    let app = TestApp::spawn_with(backend, |settings| settings.database.reference_cache = false).await?;
+    let app = TestApp::spawn_with(backend, |settings| {
+        settings.database.reference_cache = false;
+        settings.caching.response_cache_mb = 0;
+    })
+    .await?;
     api::seed::generate(app.db(), 60).await.unwrap();
     Some(app)
 }

@@ -136,7 +136,7 @@ pub type AuditEventConnection = Connection<OffsetCursor, AuditEvent, TotalCount>
 
 /// One write as the audit log keeps it: who made it, when, to which record, and what it changed.
 /// Only admins may read the log.
-#[Object]
+#[Object(cache_control(private))]
 impl AuditEvent {
     /// When the write happened (UTC).
     async fn occurred_at(&self) -> DateTime<Utc> {

@@ -65,7 +65,7 @@ pub type CommissionConnection = Connection<OffsetCursor, Commission, TotalCount>
 
 /// An inter-institutional commission: a standing body of organisations with a mandate, e.g. a
 /// national commission against human trafficking. Visible to every caller.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Commission {
     /// Global id.
     pub async fn id(&self) -> ID {
@@ -175,7 +175,7 @@ impl Commission {
 pub struct CommissionMember(pub commission_member::Model, pub organisation::Model);
 
 /// An organisation's seat on a commission: its role and its term.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl CommissionMember {
     /// Its part on the commission.
     async fn role(&self) -> MemberRole {

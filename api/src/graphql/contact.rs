@@ -34,7 +34,7 @@ pub type ContactConnection = Connection<OffsetCursor, Contact, TotalCount>;
 
 /// A media contact: a person (or desk) journalists can call about a release. Anonymous callers
 /// see public contacts only; readers, editors and admins see every contact.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Contact {
     /// Global id.
     pub async fn id(&self) -> ID {

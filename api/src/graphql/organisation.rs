@@ -50,7 +50,7 @@ pub type OrganisationConnection = Connection<OffsetCursor, Organisation, TotalCo
 
 /// An organisation releases name and commissions seat: a ministry, an NGO, a UN agency, or a
 /// department of one. Visible to every caller.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Organisation {
     /// Global id.
     pub async fn id(&self) -> ID {

@@ -143,7 +143,7 @@ impl ReleaseOrganisation {
 
 /// A press release in one language. Anonymous callers see PUBLISHED releases, and SCHEDULED ones
 /// once their `publishedAt` has passed; readers, editors and admins see every state.
-#[Object]
+#[Object(cache_control(max_age = 60))]
 impl Release {
     /// Global id.
     pub async fn id(&self) -> ID {

@@ -29,7 +29,7 @@ pub struct FieldChange {
 
 /// One version of a release, kept by every write to it: its content and relations as they stood
 /// after that write. Editors and admins only.
-#[Object]
+#[Object(cache_control(private))]
 impl ReleaseRevision {
     /// The release's `version` this revision records.
     async fn version(&self) -> i32 {

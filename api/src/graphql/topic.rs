@@ -20,7 +20,7 @@ pub struct Topic(pub topic::Model);
 pub type TopicConnection = Connection<OffsetCursor, Topic, TotalCount>;
 
 /// A topic releases are filed under, e.g. "Counter-trafficking". Visible to every caller.
-#[Object]
+#[Object(cache_control(max_age = 300))]
 impl Topic {
     /// Global id.
     pub async fn id(&self) -> ID {

@@ -1,16 +1,30 @@
 //! GraphQL over HTTP (the spec's current draft): `POST` (`application/json`, single or batched, or
 //! `application/graphql`) and `GET` (query string) on `/graphql`, answered as
 //! `application/graphql-response+json` or `application/json` as the client accepts; with limits on
-//! the body, the time to send it, and batches, each refused with its own code.
+//! the body, the time to send it, and batches, each refused with its own code. Documents may be
+//! persisted (`persisted`), and anonymous responses are cached (`caching`).
 
+pub mod caching;
 pub mod media;
+pub mod persisted;
+pub mod surrogate;
 
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, http::header, mime, web};
+use std::sync::Arc;
+
+use actix_web::{
+    HttpMessage, HttpRequest, HttpResponse,
+    http::{StatusCode, header},
+    mime, web,
+};
 use async_graphql::{BatchRequest, BatchResponse, Request, Response, parser::types::OperationType};
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::RequestId;
 
-use self::media::MediaType;
+use self::{
+    caching::{Caching, Encoded, Moment},
+    media::MediaType,
+    persisted::{Documents, Wire, WireBatch},
+};
 use crate::{
     auth::{Caller, token::Verifier},
     config::{FeedSettings, HttpSettings, Limits},
@@ -27,6 +41,8 @@ pub struct Served {
     pub batch_cost: BatchCost,
     pub limits: Limits,
     pub http: HttpSettings,
+    pub documents: Documents,
+    pub caching: Caching,
 }
 
 /// Everything a request brings besides its query.
@@ -84,6 +100,134 @@ impl<'a> Context<'a> {
         response
     }
 
+    /// Whether the response cannot depend on who asked: no token was sent at all (a refused
+    /// one leaves a warning in the body).
+    fn shared(&self) -> bool {
+        self.caller.principal.is_none() && self.caller.refused.is_none()
+    }
+
+    /// The request `wire` carries, its document resolved (see `persisted`).
+    async fn resolve(&self, wire: Wire) -> Result<Request, ApiError> {
+        self.served.documents.resolve(self.db, wire, self.caller.principal.is_none()).await
+    }
+
+    /// Answers one operation, from the response cache when it may be shared and is current.
+    async fn single(&self, media: MediaType, wire: Wire, method: &Method, request: &HttpRequest) -> HttpResponse {
+        let mut query = match self.resolve(wire).await {
+            Ok(query) => query,
+            Err(error) => return media.request_error(error),
+        };
+        // GET must not change anything (caches and prefetchers replay it): mutations need POST.
+        if matches!(method, Method::Get)
+            && let Ok(document) = query.parsed_query()
+            && document.operations.iter().any(|(_, operation)| operation.node.ty == OperationType::Mutation)
+        {
+            return media.error(ApiError::MutationOverGet);
+        }
+        let caching = &self.served.caching;
+        // A shared response needs its moment: to be filed in memory, or to say over GET how long
+        // it stays right. A POST with the memory cache off needs none.
+        let wanted = self.shared() && (caching.stores() || matches!(method, Method::Get));
+        let shared = match wanted {
+            true => match caching.moment(self.db).await {
+                Ok(moment) => Some((Caching::key(&query, &self.feed_base.0), moment)),
+                Err(error) => return media.error(error),
+            },
+            false => None,
+        };
+        if let Some((key, moment)) = &shared
+            && let Some(encoded) = caching.get(*key, moment)
+        {
+            return self.send(media, StatusCode::OK, &encoded, Some(moment), method, request);
+        }
+        let types = match &shared {
+            Some(_) => {
+                let operation = query.operation_name.clone();
+                query
+                    .parsed_query()
+                    .map(|document| surrogate::types(document, operation.as_deref()))
+                    .unwrap_or_default()
+            }
+            None => Default::default(),
+        };
+        let response = self.run(query).await;
+        let shareable = shared.is_some() && response.errors.is_empty() && response.cache_control.public;
+        let keys = match shareable {
+            true => surrogate::keys(&types, &surrogate::records(&response.data)),
+            false => Vec::new(),
+        };
+        let (status, body) = match media.encode(&response) {
+            Ok(encoded) => encoded,
+            Err(error) => return media.error(error),
+        };
+        let encoded = Arc::new(Encoded::new(body, response.cache_control, keys));
+        match (&shared, shareable) {
+            (Some((key, moment)), true) => {
+                caching.put(*key, encoded.clone(), moment);
+                self.send(media, status, &encoded, Some(moment), method, request)
+            }
+            _ => self.send(media, status, &encoded, None, method, request),
+        }
+    }
+
+    /// Sends a response: a shared one (made at `moment`) with its caching headers, and over GET a
+    /// `304` when the client's copy is current; any other as not to be stored.
+    fn send(
+        &self,
+        media: MediaType,
+        status: StatusCode,
+        encoded: &Encoded,
+        moment: Option<&Moment>,
+        method: &Method,
+        request: &HttpRequest,
+    ) -> HttpResponse {
+        let vary = (header::VARY, "Accept, Authorization");
+        let (Some(moment), Method::Get) = (moment, method) else {
+            let cache_control = if self.caller.principal.is_some() { "private, no-store" } else { "no-store" };
+            return media
+                .build(status)
+                .insert_header(vary)
+                .insert_header((header::CACHE_CONTROL, cache_control))
+                .body(encoded.body.clone());
+        };
+        let cache_control = self.served.caching.public(encoded.hint, moment);
+        let unchanged = caching::not_modified(request, &encoded.etag);
+        let mut response = if unchanged { HttpResponse::NotModified() } else { media.build(status) };
+        response
+            .insert_header(vary)
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .insert_header((header::ETAG, encoded.etag.clone()));
+        if !encoded.keys.is_empty() {
+            response
+                .insert_header(("surrogate-key", encoded.keys.clone()))
+                .insert_header(("cache-tag", encoded.keys.replace(' ', ",")));
+        }
+        if unchanged {
+            return response.finish();
+        }
+        response.body(encoded.body.clone())
+    }
+
+    /// Answers what a request carries: one operation, or a batch (never shared: each of its
+    /// operations may be cached alone instead).
+    async fn answer(&self, media: MediaType, batch: WireBatch, method: Method, request: &HttpRequest) -> HttpResponse {
+        let wires = match batch {
+            WireBatch::Single(wire) => return self.single(media, wire, &method, request).await,
+            WireBatch::Batch(wires) => wires,
+        };
+        let mut requests = Vec::with_capacity(wires.len());
+        for wire in wires {
+            match self.resolve(wire).await {
+                Ok(request) => requests.push(request),
+                Err(error) => return media.request_error(error),
+            }
+        }
+        match self.execute(BatchRequest::Batch(requests)).await {
+            Ok(response) => media.respond(&response),
+            Err(error) => media.error(error),
+        }
+    }
+
     /// Runs a request or a batch. A batch is admitted as a whole or refused before any of it
     /// runs: its operations run one after the other, and a mutation among them cannot be undone.
     async fn execute(&self, batch: BatchRequest) -> Result<BatchResponse, ApiError> {
@@ -109,7 +253,7 @@ impl<'a> Context<'a> {
 }
 
 /// The body of a `POST`, read within the size and time limits and parsed by its content type.
-async fn read_post(request: &HttpRequest, payload: web::Payload, served: &Served) -> Result<BatchRequest, ApiError> {
+async fn read_post(request: &HttpRequest, payload: web::Payload, served: &Served) -> Result<WireBatch, ApiError> {
     // Without a content type (or with `text/plain`, which browsers send cross-origin without a
     // preflight) the body is refused rather than guessed at: the spec asks for it, and it keeps
     // other sites' forms from posting queries with a visitor's browser.
@@ -127,17 +271,15 @@ async fn read_post(request: &HttpRequest, payload: web::Payload, served: &Served
         Ok(Ok(Err(error))) => return Err(ApiError::BadRequest(error.to_string())),
         Ok(Ok(Ok(body))) => body,
     };
-    let batch = if is_graphql {
+    if is_graphql {
         let query = std::str::from_utf8(&body).map_err(|_| ApiError::BadRequest("the query is not UTF-8".into()))?;
-        BatchRequest::Single(Request::new(query))
-    } else {
-        serde_json::from_slice::<BatchRequest>(&body).map_err(|error| ApiError::BadRequest(error.to_string()))?
-    };
-    // async-graphql reads a missing `query` as an empty one; the spec calls it a malformed request.
-    if batch.iter().any(|request| request.query.trim().is_empty()) {
-        return Err(ApiError::BadRequest("the request has no `query`".into()));
+        return Ok(WireBatch::Single(Wire { query: Some(query.to_owned()), ..Wire::default() }));
     }
-    Ok(batch)
+    match serde_json::from_slice::<WireBatch>(&body) {
+        Ok(WireBatch::Batch(wires)) if wires.is_empty() => Err(ApiError::BadRequest("the batch is empty".into())),
+        Ok(batch) => Ok(batch),
+        Err(error) => Err(ApiError::BadRequest(error.to_string())),
+    }
 }
 
 /// `POST /graphql`.
@@ -154,14 +296,16 @@ pub async fn post(
         Err(error) => return MediaType::Json.error(error),
     };
     let context = Context::new(&served, &db, &verifier, &feeds, &request);
-    let response = match read_post(&request, payload, &served).await {
-        Ok(batch) => context.execute(batch).await,
-        Err(error) => Err(error),
-    };
-    match response {
-        Ok(response) => media.respond(&response),
+    match read_post(&request, payload, &served).await {
+        Ok(batch) => context.answer(media, batch, Method::Post, &request).await,
         Err(error) => media.error(error),
     }
+}
+
+/// How a request came: only a GET's response is cached over HTTP, and only a POST may mutate.
+enum Method {
+    Get,
+    Post,
 }
 
 /// `GET /graphql?query=…&variables=…&operationName=…`.
@@ -176,22 +320,12 @@ pub async fn get(
         Ok(media) => media,
         Err(error) => return MediaType::Json.error(error),
     };
-    let mut query = match async_graphql::http::parse_query_string(request.query_string()) {
-        Ok(query) if !query.query.trim().is_empty() => query,
-        Ok(_) => return media.error(ApiError::BadRequest("the request has no `query`".into())),
-        Err(error) => return media.error(ApiError::BadRequest(error.to_string())),
+    let wire = match Wire::from_query_string(request.query_string()) {
+        Ok(wire) => wire,
+        Err(error) => return media.error(error),
     };
-    // GET must not change anything (caches and prefetchers replay it): mutations need POST.
-    if let Ok(document) = query.parsed_query()
-        && document.operations.iter().any(|(_, operation)| operation.node.ty == OperationType::Mutation)
-    {
-        return media.error(ApiError::MutationOverGet);
-    }
     let context = Context::new(&served, &db, &verifier, &feeds, &request);
-    match context.execute(BatchRequest::Single(query)).await {
-        Ok(response) => media.respond(&response),
-        Err(error) => media.error(error),
-    }
+    context.answer(media, WireBatch::Single(wire), Method::Get, &request).await
 }
 
 /// `GET /schema.graphql`: the SDL.

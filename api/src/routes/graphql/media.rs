@@ -59,25 +59,71 @@ impl MediaType {
             .ok_or(ApiError::NotAcceptable)
     }
 
+    /// The status and body of one operation's response.
+    pub fn encode(self, response: &Response) -> Result<(StatusCode, Vec<u8>), ApiError> {
+        let status = match self {
+            Self::GraphqlResponse if is_request_error(response) => StatusCode::BAD_REQUEST,
+            _ => StatusCode::OK,
+        };
+        match serde_json::to_vec(&Body::of(response)) {
+            Ok(body) => Ok((status, body)),
+            Err(error) => {
+                tracing::error!(error = %error, "cannot serialise a GraphQL response");
+                Err(ApiError::Internal)
+            }
+        }
+    }
+
+    /// A response in this media type, with `status`, its body to come.
+    pub fn build(self, status: StatusCode) -> actix_web::HttpResponseBuilder {
+        let mut response = HttpResponse::build(status);
+        response.content_type(self.content_type());
+        response
+    }
+
+    /// A refusal of the request's document (see `persisted`) as a GraphQL request error: an
+    /// `errors` list, with the status each media type gives request errors (200 under
+    /// `application/json`, which Apollo's persisted-query clients read; 400 under
+    /// `application/graphql-response+json`). Anything else is refused as `error` refuses it.
+    pub fn request_error(self, error: ApiError) -> HttpResponse {
+        let persisted = matches!(
+            error,
+            ApiError::PersistedQueryNotFound
+                | ApiError::PersistedQueryMismatch
+                | ApiError::DocumentNotFound { .. }
+                | ApiError::DocumentNotTrusted
+        );
+        if !persisted {
+            return self.error(error);
+        }
+        let response = Response::from_errors(vec![error.extend().into_server_error(Default::default())]);
+        match self.encode(&response) {
+            Ok((status, body)) => self
+                .build(status)
+                .insert_header((header::VARY, "Accept, Authorization"))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .body(body),
+            Err(error) => self.error(error),
+        }
+    }
+
     /// The HTTP response to a GraphQL request (or batch).
     pub fn respond(self, response: &BatchResponse) -> HttpResponse {
         let (status, body) = match response {
-            BatchResponse::Single(response) => {
-                let status = match self {
-                    Self::GraphqlResponse if is_request_error(response) => StatusCode::BAD_REQUEST,
-                    _ => StatusCode::OK,
-                };
-                (status, serde_json::to_vec(&Body::of(response)))
-            }
+            BatchResponse::Single(response) => match self.encode(response) {
+                Ok((status, body)) => (status, Ok(body)),
+                Err(error) => return self.error(error),
+            },
             // Each operation of a batch has its own outcome; the batch as a whole was served.
             BatchResponse::Batch(responses) => {
                 (StatusCode::OK, serde_json::to_vec(&responses.iter().map(Body::of).collect::<Vec<_>>()))
             }
         };
         match body {
-            Ok(body) => HttpResponse::build(status)
-                .content_type(self.content_type())
-                .insert_header((header::VARY, "Accept"))
+            Ok(body) => self
+                .build(status)
+                .insert_header((header::VARY, "Accept, Authorization"))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
                 .body(body),
             Err(error) => {
                 tracing::error!(error = %error, "cannot serialise a GraphQL response");
@@ -97,7 +143,11 @@ impl MediaType {
         if let ApiError::MutationOverGet = error {
             response.insert_header((header::ALLOW, "POST"));
         }
-        response.content_type(self.content_type()).insert_header((header::VARY, "Accept")).body(body.to_string())
+        response
+            .content_type(self.content_type())
+            .insert_header((header::VARY, "Accept, Authorization"))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body.to_string())
     }
 }
 
