@@ -19,6 +19,44 @@ async fn seeded(backend: Backend) -> Option<TestApp> {
 }
 
 db_tests!(seeded => nested_release_lists_cost_the_same_statements_for_1_and_50_releases);
+db_tests!(seeded => a_release_page_costs_two_statements_once_its_records_are_cached);
+
+const PAGE: &str = r#"
+query($language: String!, $slug: String!) {
+  release(language: $language, slug: $slug) {
+    title
+    topics { name }
+    commissions { name headOrganisation { name } members { role organisation { name } } }
+    organisations { role organisation { name } }
+    contacts { name organisation { name } }
+  }
+}"#;
+
+/// A release page goes the lists' way: its relations come through the reference cache, so once
+/// its records are cached it costs the release and one statement of keys (with the write mark),
+/// and after a write it reads them again; the answer is the same either way.
+async fn a_release_page_costs_two_statements_once_its_records_are_cached(app: TestApp) {
+    let list =
+        app.data("{ releases(first: 50) { edges { node { language slug commissions { slug } } } } }", json!({})).await;
+    let edges = list["releases"]["edges"].as_array().unwrap();
+    let node = &edges.iter().find(|e| !e["node"]["commissions"].as_array().unwrap().is_empty()).unwrap()["node"];
+    let variables = json!({ "language": node["language"], "slug": node["slug"] });
+    let page = || async {
+        let before = app.statements();
+        let data = app.data(PAGE, variables.clone()).await;
+        (app.statements() - before, data)
+    };
+    let (cold, read) = page().await;
+    let (warm, cached) = page().await;
+    assert_eq!(read, cached, "the cached page is the page read from the database");
+    assert!(!read["release"]["commissions"][0]["members"].as_array().unwrap().is_empty());
+    assert_eq!(warm, 2, "{warm} statements once cached (cold: {cold})");
+    assert!(cold > warm, "cold: {cold}");
+    write(&app, 1).await;
+    let (after_write, again) = page().await;
+    assert!(after_write > 2, "a write sends the page back to the database: {after_write}");
+    assert_eq!(again, read);
+}
 
 const NESTED: &str = r#"
 query($first: Int!) {

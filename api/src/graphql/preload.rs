@@ -58,7 +58,15 @@ impl Wants {
     /// What the nodes of the connection being resolved select.
     pub fn of(ctx: &Context<'_>) -> Self {
         let look_ahead = ctx.look_ahead();
-        let nodes = [look_ahead.field("edges").field("node"), look_ahead.field("nodes")];
+        Self::selected(&[look_ahead.field("edges").field("node"), look_ahead.field("nodes")])
+    }
+
+    /// What the one release being resolved selects (a release page: `release(language:, slug:)`).
+    pub fn of_release(ctx: &Context<'_>) -> Self {
+        Self::selected(&[ctx.look_ahead()])
+    }
+
+    fn selected(nodes: &[async_graphql::Lookahead<'_>]) -> Self {
         let any = |path: &[&str]| {
             nodes.iter().any(|node| {
                 let mut field = node.field(path[0]);
