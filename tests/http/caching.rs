@@ -197,6 +197,7 @@ async fn automatic_persisted_queries_follow_apollos_protocol(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "under application/json, as Apollo Client reads it: {body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
     assert_eq!(body["errors"][0]["message"], "PersistedQueryNotFound");
+    assert!(body["errors"][0].get("locations").is_none(), "no document was read: {body}");
     // The text with the hash registers it; then the hash alone is enough, over GET too.
     let (_, body) = post(&app, json!({ "query": text, "extensions": extensions })).await;
     let slugs = body["data"]["releases"]["edges"].clone();

@@ -96,7 +96,11 @@ impl MediaType {
         if !persisted {
             return self.error(error);
         }
-        let response = Response::from_errors(vec![error.extend().into_server_error(Default::default())]);
+        // No location: the document was never read.
+        let extended = error.extend();
+        let mut server_error = ServerError::new(extended.message, None);
+        server_error.extensions = extended.extensions;
+        let response = Response::from_errors(vec![server_error]);
         match self.encode(&response) {
             Ok((status, body)) => self
                 .build(status)
