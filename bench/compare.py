@@ -13,7 +13,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def post(url, query_file):
-    body = json.dumps({"query": open(os.path.join(HERE, "queries", query_file)).read()}).encode()
+    body = json.dumps({"query": open(os.path.join(HERE, "shapes", query_file)).read()}).encode()
     req = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=30) as response:

@@ -3,7 +3,7 @@
 # for DURATION seconds and divides the CPU time the server process (PID) and all postgres
 # processes used by the number of requests served.
 #
-#   bash bench/cpu_per_request.sh URL QUERY_FILE PID     e.g. with bench/queries/nested.graphql
+#   bash bench/cpu_per_request.sh URL QUERY_FILE PID     e.g. with bench/shapes/nested.graphql
 set -euo pipefail
 URL="${1:?usage: cpu_per_request.sh URL QUERY_FILE PID}"; QUERY="${2:?}"; PID="${3:?}"
 DURATION="${DURATION:-5}"

@@ -20,8 +20,8 @@ PG_URL="$PG_DB?sslmode=disable"
 STATE="$ROOT/bench/results"
 OUT="$STATE/$(date -u +%Y%m%dT%H%M%SZ)"
 SQLITE="$STATE/newsroom_bench_$RELEASES.db"
-QUERY="$ROOT/bench/queries/nested.graphql"
-PEER_QUERY="$ROOT/bench/queries/nested.peer.graphql"
+QUERY="$ROOT/bench/shapes/nested.graphql"
+PEER_QUERY="$ROOT/bench/shapes/nested.peer.graphql"
 NEWSROOM_PG=http://127.0.0.1:8181/graphql
 NEWSROOM_SQLITE=http://127.0.0.1:8182/graphql
 NEWSROOM_PG_UNCACHED=http://127.0.0.1:8183/graphql
