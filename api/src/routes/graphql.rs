@@ -138,7 +138,7 @@ impl<'a> Context<'a> {
         if let Some((key, moment)) = &shared
             && let Some(encoded) = caching.get(*key, moment)
         {
-            return self.send(media, StatusCode::OK, &encoded, Some(moment), method, request);
+            return self.send(media, StatusCode::OK, &encoded, moment, method, request);
         }
         let types = match &shared {
             Some(_) => {
@@ -152,44 +152,45 @@ impl<'a> Context<'a> {
         };
         let response = self.run(query).await;
         let shareable = shared.is_some() && response.errors.is_empty() && response.cache_control.public;
-        let keys = match shareable {
-            true => surrogate::keys(&types, &surrogate::records(&response.data)),
-            false => Vec::new(),
-        };
         let (status, body) = match media.encode(&response) {
             Ok(encoded) => encoded,
             Err(error) => return media.error(error),
         };
+        let Some((key, moment)) = shared.as_ref().filter(|_| shareable) else {
+            // Not shared: no validator or purge keys to compute.
+            return self.unshared(media, status, body.into());
+        };
+        let keys = surrogate::keys(&types, &surrogate::records(&response.data));
         let encoded = Arc::new(Encoded::new(body, response.cache_control, keys));
-        match (&shared, shareable) {
-            (Some((key, moment)), true) => {
-                caching.put(*key, encoded.clone(), moment);
-                self.send(media, status, &encoded, Some(moment), method, request)
-            }
-            _ => self.send(media, status, &encoded, None, method, request),
-        }
+        caching.put(*key, encoded.clone(), moment);
+        self.send(media, status, &encoded, moment, method, request)
     }
 
-    /// Sends a response: a shared one (made at `moment`) with its caching headers, and over GET a
-    /// `304` when the client's copy is current; any other as not to be stored.
+    /// A response that is not to be stored: `private` when it answers a token.
+    fn unshared(&self, media: MediaType, status: StatusCode, body: actix_web::web::Bytes) -> HttpResponse {
+        let cache_control = if self.caller.principal.is_some() { "private, no-store" } else { "no-store" };
+        media
+            .build(status)
+            .insert_header((header::VARY, "Accept, Authorization"))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .body(body)
+    }
+
+    /// Sends a shared response (made at `moment`): over GET with its caching headers, and a `304`
+    /// when the client's copy is current; over POST as not to be stored.
     fn send(
         &self,
         media: MediaType,
         status: StatusCode,
         encoded: &Encoded,
-        moment: Option<&Moment>,
+        moment: &Moment,
         method: &Method,
         request: &HttpRequest,
     ) -> HttpResponse {
         let vary = (header::VARY, "Accept, Authorization");
-        let (Some(moment), Method::Get) = (moment, method) else {
-            let cache_control = if self.caller.principal.is_some() { "private, no-store" } else { "no-store" };
-            return media
-                .build(status)
-                .insert_header(vary)
-                .insert_header((header::CACHE_CONTROL, cache_control))
-                .body(encoded.body.clone());
-        };
+        if matches!(method, Method::Post) {
+            return self.unshared(media, status, encoded.body.clone());
+        }
         let cache_control = self.served.caching.public(encoded.hint, moment);
         let unchanged = caching::not_modified(request, &encoded.etag);
         let mut response = if unchanged { HttpResponse::NotModified() } else { media.build(status) };
