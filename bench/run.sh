@@ -67,10 +67,10 @@ done
 
 echo "== same answers (twice: the first answer reads the records, the second comes from the reference cache)"
 for _ in 1 2; do
-  python3 "$ROOT/bench/compare.py" "$NEWSROOM_PG" "$PEER"
-  python3 "$ROOT/bench/compare.py" "$NEWSROOM_SQLITE" "$PEER"
+  python3 "$ROOT/bench/shapes/compare.py" "$ROOT/bench/shapes" nested "$NEWSROOM_PG" "$PEER"
+  python3 "$ROOT/bench/shapes/compare.py" "$ROOT/bench/shapes" nested "$NEWSROOM_SQLITE" "$PEER"
 done
-python3 "$ROOT/bench/compare.py" "$NEWSROOM_PG_UNCACHED" "$PEER"
+python3 "$ROOT/bench/shapes/compare.py" "$ROOT/bench/shapes" nested "$NEWSROOM_PG_UNCACHED" "$PEER"
 
 echo "== load: $ROUNDS rounds, alternating targets"
 for round in $(seq "$ROUNDS"); do
