@@ -191,7 +191,7 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Migrate { action, database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
             match action {
-                MigrateAction::Up => crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??,
+                MigrateAction::Up => crate::startup::with_setup_lock(&db, crate::startup::migrate(&db)).await??,
                 MigrateAction::Down => Migrator::down(&db, Some(1)).await?,
                 MigrateAction::Fresh => Migrator::fresh(&db).await?,
                 MigrateAction::Status => {
@@ -204,9 +204,10 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Schema => print!("{}", crate::graphql::sdl()),
         Command::Seed { releases, database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
-            crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
+            crate::startup::with_setup_lock(&db, crate::startup::migrate(&db)).await??;
             let started = std::time::Instant::now();
             let counts = seed::generate(&db, releases).await?;
+            crate::service::search::index_missing(&db).await?;
             database::refresh_statistics(&db).await?;
             database::truncate_wal(&db).await?;
             println!("seeded {counts} in {:.1}s", started.elapsed().as_secs_f64());
@@ -231,8 +232,9 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
         Command::Documents { action } => documents_command(action).await?,
         Command::Demo { database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
-            crate::startup::with_setup_lock(&db, Migrator::up(&db, None)).await??;
+            crate::startup::with_setup_lock(&db, crate::startup::migrate(&db)).await??;
             demo::load(&db).await?;
+            crate::service::search::index_missing(&db).await?;
             println!("demo content loaded");
         }
     }
@@ -302,7 +304,7 @@ async fn import_command(
 /// Connects to `database` and applies the pending migrations.
 async fn open_migrated(database: &DatabaseSettings) -> anyhow::Result<sea_orm::DatabaseConnection> {
     let (db, _) = connect(database).await.map_err(|error| cli_failure("CONNECT_FAILED", error))?;
-    crate::startup::with_setup_lock(&db, Migrator::up(&db, None))
+    crate::startup::with_setup_lock(&db, crate::startup::migrate(&db))
         .await?
         .map_err(|error| cli_failure("MIGRATION_FAILED", error))?;
     Ok(db)

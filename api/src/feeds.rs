@@ -79,6 +79,9 @@ pub struct Query {
     pub country: Option<String>,
     pub commission: Option<String>,
     pub organisation: Option<String>,
+    /// A saved search (`q`, the syntax of GraphQL's `filter.search`), newest first like every
+    /// feed.
+    pub search: Option<String>,
     pub limit: Option<u64>,
     /// The page after this cursor (from a `next` link).
     pub after: Option<Cursor>,
@@ -106,6 +109,12 @@ impl Query {
             "topic" => self.topic = Some(slug(value).map_err(bad)?),
             "commission" => self.commission = Some(slug(value).map_err(bad)?),
             "organisation" => self.organisation = Some(slug(value).map_err(bad)?),
+            "q" => {
+                if value.chars().count() > crate::search::MAX_CHARS {
+                    return Err(bad(format!("must be at most {} characters", crate::search::MAX_CHARS)));
+                }
+                self.search = Some(value.to_owned()).filter(|q| !q.trim().is_empty());
+            }
             "limit" => {
                 let limit = value.parse::<u64>().ok().filter(|limit| (1..=MAX_LIMIT).contains(limit));
                 self.limit = Some(limit.ok_or_else(|| bad(format!("must be a whole number from 1 to {MAX_LIMIT}")))?);
@@ -132,6 +141,7 @@ impl Query {
             ("country", self.country.as_deref()),
             ("commission", self.commission.as_deref()),
             ("organisation", self.organisation.as_deref()),
+            ("q", self.search.as_deref()),
         ] {
             if let Some(value) = value.filter(|_| self.facet != Some(name)) {
                 pairs.append_pair(name, value);
@@ -264,6 +274,9 @@ async fn describe(db: &DatabaseConnection, query: &Query) -> Result<Vec<String>,
     if let Some(code) = &query.country {
         parts.push(format!("concerning {}", country_name(code)));
     }
+    if let Some(search) = &query.search {
+        parts.push(format!("matching “{search}”"));
+    }
     if let Some(language) = &query.language {
         parts.push(format!("in {language}"));
     }
@@ -290,6 +303,7 @@ pub async fn build(
         topic: query.topic.clone().map(Ref::Slug),
         commission: query.commission.clone().map(Ref::Slug),
         organisation: query.organisation.clone().map(Ref::Slug),
+        search: query.search.clone(),
         ..Default::default()
     };
     let limit = query.limit.unwrap_or(DEFAULT_LIMIT);

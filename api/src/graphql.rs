@@ -16,6 +16,7 @@ pub mod preload;
 pub mod release;
 pub mod revision;
 pub mod scalar;
+pub mod search;
 pub mod topic;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
@@ -67,7 +68,9 @@ pub(crate) fn builder() -> SchemaBuilder<Query, mutation::Mutation, EmptySubscri
              `startCursor` as `before` for the previous one.",
         )
         .override_output_type_description::<release::ReleaseConnection>("A page of releases.")
-        .override_output_type_description::<EdgeOf<release::Release>>("One release in a page, with its cursor.")
+        .override_output_type_description::<Edge<search::ReleaseCursor, release::Release, search::ReleaseHit>>(
+            "One release in a page, with its cursor and, in a search, its highlights.",
+        )
         .override_output_type_description::<revision::ReleaseRevisionConnection>(
             "A page of a release's revisions, newest first.",
         )

@@ -15,6 +15,7 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod routes;
+pub mod search;
 pub mod seed;
 pub mod service;
 pub mod stamp;

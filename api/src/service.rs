@@ -10,6 +10,7 @@ pub mod external_id;
 pub mod feed;
 pub mod organisation;
 pub mod release;
+pub mod search;
 pub mod topic;
 pub mod write;
 

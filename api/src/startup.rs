@@ -167,6 +167,21 @@ pub struct Application {
     statements: StatementCounter,
 }
 
+/// Applies the pending migrations, then indexes for search the releases that have no index row
+/// yet (written before the index existed: the analysis is Rust code a migration cannot run).
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await?;
+    index_missing(db).await
+}
+
+async fn index_missing(db: &DatabaseConnection) -> Result<(), DbErr> {
+    let indexed = crate::service::search::index_missing(db).await.map_err(|error| DbErr::Custom(error.to_string()))?;
+    if indexed > 0 {
+        tracing::info!(indexed, "releases indexed for search");
+    }
+    Ok(())
+}
+
 impl Application {
     /// Connects, migrates, loads the demo content if asked, and binds.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
@@ -177,9 +192,10 @@ impl Application {
         }
         let (db, statements) = connect(&settings.database).await.map_err(StartupError::Connect)?;
         with_setup_lock(&db, async {
-            Migrator::up(&db, None).await.map_err(StartupError::Migrate)?;
+            migrate(&db).await.map_err(StartupError::Migrate)?;
             if settings.demo {
                 demo::load(&db).await.map_err(StartupError::Demo)?;
+                index_missing(&db).await.map_err(StartupError::Migrate)?;
             }
             Ok::<_, StartupError>(())
         })

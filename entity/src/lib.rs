@@ -16,6 +16,7 @@ pub mod release_contact;
 pub mod release_country;
 pub mod release_organisation;
 pub mod release_revision;
+pub mod release_search;
 pub mod release_topic;
 pub mod topic;
 pub mod trusted_document;

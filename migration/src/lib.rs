@@ -12,6 +12,7 @@ mod m20261201_000006_release_metadata;
 mod m20261201_000007_names_and_external_ids;
 mod m20261201_000008_trusted_documents;
 mod m20261201_000009_country_codes_as_varchar;
+mod m20261201_000010_release_search;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_names_and_external_ids::Migration),
             Box::new(m20261201_000008_trusted_documents::Migration),
             Box::new(m20261201_000009_country_codes_as_varchar::Migration),
+            Box::new(m20261201_000010_release_search::Migration),
         ]
     }
 }

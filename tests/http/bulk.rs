@@ -618,7 +618,7 @@ fn slugify(text: &str) -> String {
 /// The US Department of Justice releases in tests/data, mapped to newsroom's format as the
 /// README documents: the URL's last segment is the slug, `date` is `published_at`, the HTML body is
 /// the body (`body_format: html`), topics become topics and components organisations (mentioned).
-fn doj_records() -> (String, usize) {
+pub(crate) fn doj_records() -> (String, usize) {
     let path = format!("{}/tests/data/doj_press_releases_sample.ndjson", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(path).unwrap();
     let rows: Vec<Value> = text.lines().map(|line| serde_json::from_str(line).unwrap()).collect();

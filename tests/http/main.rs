@@ -26,5 +26,6 @@ mod permissions;
 mod quito;
 mod rules;
 mod schema;
+mod search;
 mod tokens;
 mod visibility;

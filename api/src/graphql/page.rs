@@ -208,7 +208,7 @@ impl Window {
     }
 }
 
-fn checked(argument: &'static str, value: Option<i32>, max: u64) -> Result<Option<u64>, ApiError> {
+pub(crate) fn checked(argument: &'static str, value: Option<i32>, max: u64) -> Result<Option<u64>, ApiError> {
     match value {
         None => Ok(None),
         Some(value) if value < 0 => Err(ApiError::bad_input(argument, format!("`{argument}` must not be negative"))),

@@ -1,8 +1,6 @@
 //! Releases: the type, its relations, its filter and order inputs, and the root fields.
 
-use async_graphql::{
-    ComplexObject, Context, Enum, ID, InputObject, Object, ResultExt, SimpleObject, connection::Connection,
-};
+use async_graphql::{ComplexObject, Context, Enum, ID, InputObject, Object, ResultExt, SimpleObject};
 use std::{collections::HashMap, sync::Arc};
 
 use chrono::{DateTime, Utc};
@@ -18,9 +16,10 @@ use super::{
     },
     node::{self, Kind, found},
     organisation::Organisation,
-    page::{OffsetCursor, OrderDirection, PageArgs, TotalCount, counter, paged},
+    page::{OrderDirection, PageArgs, TotalCount, counter, paged},
     preload::{Preloaded, Reference, Wants, preload},
     revision::{ReleaseRevision, ReleaseRevisionConnection},
+    search::{ReleaseHit, from_offsets, highlights, ranked, wants_highlights},
     topic::Topic,
 };
 use crate::{
@@ -32,8 +31,7 @@ use crate::{
     validate,
 };
 
-/// A page of releases.
-pub type ReleaseConnection = Connection<OffsetCursor, Release, TotalCount>;
+pub use super::search::ReleaseConnection;
 
 /// Where a release stands in the publishing workflow.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -355,6 +353,16 @@ pub struct ReleaseFilter {
     published_before: Option<DateTime<Utc>>,
     /// Case-insensitive substring of the title.
     title_contains: Option<String>,
+    /// Full-text search over titles, summaries, bodies and the names of the release's topics and
+    /// organisations: words (all must match), `"exact phrases"`, `-excluded`, `a OR b`,
+    /// `prefix*`; case- and accent-insensitive, stemmed in the release's language. Never an error
+    /// (malformed syntax reads as words); empty, or only exclusions, is no filter. At most 500
+    /// characters.
+    search: Option<String>,
+    /// The language whose analysis (stemming) `search` gets, as a BCP 47 tag: defaults to
+    /// `language`, and without either the search is analysed in English, French, Spanish, Russian
+    /// and Arabic at once.
+    search_language: Option<String>,
     /// Only these states (among those the caller may see); every state when empty or left out.
     status: Option<Vec<ReleaseStatus>>,
 }
@@ -374,6 +382,19 @@ impl ReleaseFilter {
             published_after: self.published_after,
             published_before: self.published_before,
             title_contains: self.title_contains,
+            search: match self.search {
+                Some(search) if search.chars().count() > crate::search::MAX_CHARS => {
+                    return Err(ApiError::bad_input(
+                        "filter.search",
+                        format!("a search holds at most {} characters", crate::search::MAX_CHARS),
+                    ));
+                }
+                search => search.filter(|search| !search.trim().is_empty()),
+            },
+            search_language: self
+                .search_language
+                .map(|l| validate::language("filter.searchLanguage", &l))
+                .transpose()?,
             status: self.status.unwrap_or_default().into_iter().map(Into::into).collect(),
         })
     }
@@ -392,6 +413,11 @@ pub enum ReleaseOrderField {
     CreatedAt,
     /// Last change.
     UpdatedAt,
+    /// How well a release matches the filter's `search` (the clauses found in its title count
+    /// most, then in its topics' and organisations' names, then in its summary), then newest
+    /// first. Cursors of this order stay exact whatever is written between two pages. Root
+    /// `releases` list only; without a search, newest first.
+    Relevance,
 }
 
 /// Sort order of a release list (default: newest publication first).
@@ -428,20 +454,40 @@ pub async fn connection(
 ) -> GqlResult<ReleaseConnection> {
     let db = super::db(ctx)?.clone();
     let access = *super::access(ctx)?;
+    let search = filter.search_query().filter(|_| wants_highlights(ctx));
     let filter = Arc::new(filter);
-    let columns = if wants_body(ctx) { Columns::All } else { Columns::WithoutBody };
-    let order = order.unwrap_or_default().into();
+    // A snippet may come from the body.
+    let columns = if wants_body(ctx) || search.is_some() { Columns::All } else { Columns::WithoutBody };
+    let order: Order = order.unwrap_or_default().into();
     let count =
         counter(&db, &filter, move |db, filter| async move { service::release::count(&db, &access, &filter).await });
     let wants = Wants::of(ctx);
     let reference = ctx.data::<Reference>()?;
+    let hit = |release: &release::Model| ReleaseHit::from(search.as_ref().map(|query| highlights(query, release)));
+    if order.field == OrderField::Relevance {
+        let fetch = |seek, limit| async move {
+            let rows =
+                service::release::list_ranked(&db, &access, &filter, order.direction, &seek, limit, columns).await?;
+            let ids: Vec<i32> = rows.iter().map(|(_, row)| row.id).collect();
+            let preloaded = Arc::new(preload(&db, reference, &ids, wants).await?);
+            Ok(rows
+                .into_iter()
+                .map(|(key, row)| {
+                    let hit = hit(&row);
+                    (key, Release(row, Some(preloaded.clone())), hit)
+                })
+                .collect())
+        };
+        return ranked(ctx, &args, TotalCount::new(count), fetch).await;
+    }
     let fetch = |page| async move {
         let rows = service::release::list(&db, &access, &filter, order, page, columns).await?;
         let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
         let preloaded = Arc::new(preload(&db, reference, &ids, wants).await?);
         Ok(rows.into_iter().map(|row| (row, preloaded.clone())).collect())
     };
-    paged(ctx, &args, count, fetch, |(row, preloaded)| Release(row, Some(preloaded))).await
+    let connection = paged(ctx, &args, count, fetch, |(row, preloaded)| Release(row, Some(preloaded))).await?;
+    Ok(from_offsets(connection, |release| hit(&release.0)))
 }
 
 /// The `releases` connection of one commission, organisation or topic. Batched: every parent in a
@@ -457,7 +503,11 @@ pub async fn nested_connection(
 ) -> GqlResult<ReleaseConnection> {
     let loader = super::loader(ctx)?.clone();
     let columns = if wants_body(ctx) { Columns::All } else { Columns::WithoutBody };
-    let order = order.unwrap_or_default().into();
+    let order: Order = order.unwrap_or_default().into();
+    if order.field == OrderField::Relevance {
+        let message = "RELEVANCE orders the root `releases` list: filter it by topic, commission or organisation";
+        return Err(async_graphql::ErrorExtensions::extend(&ApiError::bad_input("orderBy.field", message)));
+    }
     let filter = Arc::new(filter);
     let count = {
         let (loader, filter) = (loader.clone(), filter.clone());
@@ -471,7 +521,7 @@ pub async fn nested_connection(
         let page = Arc::new(ReleasePage { filter: (*filter).clone(), order, page, columns });
         Ok(loader.load(ReleasesUnder { parent, id, page }).await?.unwrap_or_default())
     };
-    paged(ctx, &args, count, fetch, Release::from).await
+    Ok(from_offsets(paged(ctx, &args, count, fetch, Release::from).await?, |_| ReleaseHit::default()))
 }
 
 /// Release root fields.

@@ -329,6 +329,7 @@ async fn organisations(
     }
     // Phase A: fields, with each parent checked to exist (in the file or stored).
     let mut outcomes: HashMap<String, (i32, Outcome)> = HashMap::new();
+    let mut renamed = Vec::new();
     let mut parents = parents.clone();
     for chunk in chunks(spool)? {
         let mut chunk = run.take(chunk)?;
@@ -397,6 +398,9 @@ async fn organisations(
             let table = (crate::service::organisation::write::COLUMNS, "Organisation");
             let public_id = fresh_id(record.id, &taken);
             let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
+            if let (Outcome::Updated, Some(current)) = (outcome, current) {
+                renamed.push(current.id);
+            }
             outcomes.insert(record.slug.clone(), (current.map_or(0, |c| c.id), outcome));
             if outcome != Outcome::Unchanged {
                 with_ids.push((record.slug.clone(), patch.external_ids.unwrap_or_default()));
@@ -405,6 +409,9 @@ async fn organisations(
         bulk::insert_all(&run.txn, new_rows).await?;
         write_external_ids(run, with_ids).await?;
     }
+    // The releases naming a changed organisation, in the file or not, search by its new names.
+    use entity::release_organisation::Column as RO;
+    service::search::index_naming(&run.txn, RO::ReleaseId, RO::OrganisationId, &renamed).await?;
     let parents = &parents;
     // Phase B: parents, now that every organisation of the file exists; loops are refused.
     let slugs: Vec<String> = outcomes.keys().cloned().collect();
@@ -536,6 +543,7 @@ async fn topics(
         return Ok(());
     }
     let mut outcomes: HashMap<String, Outcome> = HashMap::new();
+    let mut renamed = Vec::new();
     for chunk in chunks(spool)? {
         let chunk = run.take(chunk)?;
         let slugs = unique(chunk.iter().map(|s| s.record.key()));
@@ -576,10 +584,16 @@ async fn topics(
             let table = (crate::service::topic::COLUMNS, "Topic");
             let public_id = fresh_id(record.id, &taken);
             let outcome = run.upsert(row, stored_row, same, public_id, table, &mut new_rows).await?;
+            if let (Outcome::Updated, Some(current)) = (outcome, current) {
+                renamed.push(current.id);
+            }
             outcomes.insert(record.slug.clone(), outcome);
         }
         bulk::insert_all(&run.txn, new_rows).await?;
     }
+    // The releases filed under a changed topic, in the file or not, search by its new names.
+    use entity::release_topic::Column as RT;
+    service::search::index_naming(&run.txn, RT::ReleaseId, RT::TopicId, &renamed).await?;
     // Second phase: parents, now that every topic of the file exists. Topics are few (a
     // vocabulary, not a corpus), so the whole graph is read.
     let rows: Vec<(i32, String, Option<i32>, i32)> = topic::Entity::find()

@@ -47,7 +47,8 @@ pub async fn page(
     limit: u64,
     after: Option<Cursor>,
 ) -> Result<Page, ApiError> {
-    let mut select = releases::filtered(access, filter).filter(release::Column::PublishedAt.is_not_null());
+    let mut select = releases::filtered(db.get_database_backend(), access, filter)
+        .filter(release::Column::PublishedAt.is_not_null());
     if let Some(cursor) = after {
         select = select.filter(
             Condition::any().add(release::Column::PublishedAt.lt(cursor.published_at)).add(

@@ -35,6 +35,10 @@ pub struct Filter {
     pub published_after: Option<DateTime<Utc>>,
     pub published_before: Option<DateTime<Utc>>,
     pub title_contains: Option<String>,
+    /// A full-text search (the syntax of `search::query`), analysed in `search_language`, else in
+    /// `language`, else in every default language.
+    pub search: Option<String>,
+    pub search_language: Option<String>,
     /// Among the states the caller may see, only these (empty: all of them).
     pub status: Vec<release::Status>,
 }
@@ -47,6 +51,8 @@ pub enum OrderField {
     Title,
     CreatedAt,
     UpdatedAt,
+    /// Where a search matched (`service::search`), then newest first: `list_ranked` only.
+    Relevance,
 }
 
 /// Sort order of a release list.
@@ -93,7 +99,7 @@ pub async fn list(
     page: Page,
     columns: Columns,
 ) -> Result<Vec<release::Model>, ApiError> {
-    let select = with_columns(filtered(access, filter), columns);
+    let select = with_columns(filtered(db.get_database_backend(), access, filter), columns);
     let (column, direction) = order.sort();
     let select = select.order_by(column, direction.clone()).order_by(release::Column::Id, direction);
     super::page(db, select, page).await
@@ -107,6 +113,9 @@ impl Order {
             OrderField::Title => release::Column::Title,
             OrderField::CreatedAt => release::Column::CreatedAt,
             OrderField::UpdatedAt => release::Column::UpdatedAt,
+            // Offset lists never get it (`list_ranked` pages these); publication time is its
+            // tie-break.
+            OrderField::Relevance => release::Column::PublishedAt,
         };
         (column, self.direction.into())
     }
@@ -184,7 +193,7 @@ pub async fn list_under(
         return Ok(Vec::new());
     }
     let (column, direction) = order.sort();
-    let mut inner = with_columns(filtered(access, filter), columns).into_query();
+    let mut inner = with_columns(filtered(db.get_database_backend(), access, filter), columns).into_query();
     under(&mut inner, parent, parents);
     let (junction, _, parent_id) = parent.junction();
     inner.expr_window_as(
@@ -221,7 +230,7 @@ pub async fn count_under(
     if parents.is_empty() {
         return Ok(Vec::new());
     }
-    let mut query = filtered(access, filter).select_only().into_query();
+    let mut query = filtered(db.get_database_backend(), access, filter).select_only().into_query();
     under(&mut query, parent, parents);
     let (junction, _, parent_id) = parent.junction();
     query.expr_as(Expr::col((release::Entity, release::Column::Id)).count(), Alias::new("count"));
@@ -237,10 +246,98 @@ pub async fn count_under(
 
 /// How many releases `list` would return without paging.
 pub async fn count(db: &impl ConnectionTrait, access: &Access, filter: &Filter) -> Result<u64, ApiError> {
-    super::count(db, filtered(access, filter)).await
+    super::count(db, filtered(db.get_database_backend(), access, filter)).await
 }
 
-pub(crate) fn filtered(access: &Access, filter: &Filter) -> Select<release::Entity> {
+impl Filter {
+    /// The parsed search, if the filter has one with something to look for.
+    pub fn search_query(&self) -> Option<crate::search::query::SearchQuery> {
+        let language = self.search_language.as_deref().or(self.language.as_deref());
+        super::search::parse(self.search.as_deref()?, language)
+    }
+}
+
+/// A release's place in a ranked list: its rank, its date (publication, else creation) and its key,
+/// each compared in the list's direction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RankKey {
+    pub rank: i64,
+    pub at: DateTime<Utc>,
+    pub id: i32,
+}
+
+/// Where a page of a ranked list starts: after (or, `backwards`, before) `from` in list order.
+#[derive(Clone, Debug, Default)]
+pub struct Seek {
+    pub from: Option<RankKey>,
+    pub backwards: bool,
+}
+
+/// Up to `limit` releases `access` may see that match `filter`, by rank (`service::search`) in
+/// `direction`, from `seek` (nearest first: a backwards page comes reversed). Keyset paging: the
+/// page holds the same releases whatever was written before `seek.from`.
+pub async fn list_ranked(
+    db: &impl ConnectionTrait,
+    access: &Access,
+    filter: &Filter,
+    direction: Direction,
+    seek: &Seek,
+    limit: u64,
+    columns: Columns,
+) -> Result<Vec<(RankKey, release::Model)>, ApiError> {
+    let backend = db.get_database_backend();
+    let mut inner = with_columns(filtered(backend, access, filter), columns).into_query();
+    let rank = match filter.search_query() {
+        Some(query) => super::search::rank(backend, &query),
+        None if backend == sea_orm::DbBackend::Postgres => Expr::cust("CAST(0 AS BIGINT)"),
+        None => Expr::cust("0"),
+    };
+    let at = sea_orm::sea_query::Func::coalesce([
+        Expr::col((release::Entity, release::Column::PublishedAt)),
+        Expr::col((release::Entity, release::Column::CreatedAt)),
+    ]);
+    inner.expr_as(rank, Alias::new("search_rank")).expr_as(at, Alias::new("ranked_at"));
+    let ascending = (direction == Direction::Asc) != seek.backwards;
+    let order = if ascending { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
+    let mut outer = Query::select();
+    outer.column(Asterisk).from_subquery(inner, Alias::new("ranked"));
+    if let Some(from) = &seek.from {
+        let beyond = |column: &str, value: sea_orm::Value| {
+            let column = Expr::col(Alias::new(column));
+            if ascending { column.gt(value) } else { column.lt(value) }
+        };
+        let equal = |column: &str, value: sea_orm::Value| Expr::col(Alias::new(column)).eq(value);
+        outer.cond_where(
+            Condition::any().add(beyond("search_rank", from.rank.into())).add(
+                Condition::all().add(equal("search_rank", from.rank.into())).add(
+                    Condition::any().add(beyond("ranked_at", from.at.into())).add(
+                        Condition::all().add(equal("ranked_at", from.at.into())).add(beyond("id", from.id.into())),
+                    ),
+                ),
+            ),
+        );
+    }
+    outer
+        .order_by(Alias::new("search_rank"), order.clone())
+        .order_by(Alias::new("ranked_at"), order.clone())
+        .order_by(Alias::new("id"), order)
+        .limit(limit);
+    let rows = db.query_all_raw(backend.build(&outer)).await?;
+    rows.iter()
+        .map(|row| {
+            let rank = match row.try_get::<i64>("", "search_rank") {
+                Ok(rank) => rank,
+                Err(_) => i64::from(row.try_get::<i32>("", "search_rank")?),
+            };
+            let model = release::Model::from_query_result(row, "")?;
+            let at = row.try_get::<DateTime<Utc>>("", "ranked_at")?;
+            Ok((RankKey { rank, at, id: model.id }, model))
+        })
+        .collect::<Result<_, sea_orm::DbErr>>()
+        .map_err(ApiError::from)
+}
+
+pub(crate) fn filtered(backend: sea_orm::DbBackend, access: &Access, filter: &Filter) -> Select<release::Entity> {
     let mut condition = Condition::all().add(access.release_condition());
     if let Some(language) = &filter.language {
         condition = condition.add(release::Column::Language.eq(language.as_str()));
@@ -265,6 +362,9 @@ pub(crate) fn filtered(access: &Access, filter: &Filter) -> Select<release::Enti
     }
     if let Some(needle) = &filter.title_contains {
         condition = condition.add(super::contains(release::Column::Title, needle));
+    }
+    if let Some(query) = filter.search_query() {
+        condition = condition.add(super::search::matching(backend, &query));
     }
     if !filter.status.is_empty() {
         condition = condition.add(release::Column::Status.is_in(filter.status.iter().copied()));

@@ -224,6 +224,10 @@ pub async fn update(
     let changes = changes(&txn, &patch, Some(before.id)).await?;
     write::update_versioned(&txn, changes, COLUMNS, before.id, before.version, "Topic").await?;
     let after = get(&txn, public_id).await?;
+    if (&after.name, &after.names) != (&before.name, &before.names) {
+        use entity::release_topic::Column as RT;
+        super::search::index_naming(&txn, RT::ReleaseId, RT::TopicId, &[before.id]).await?;
+    }
     let kept = write::commit_update(txn, author, ("Topic", public_id), "update", &snapshot(&before), &snapshot(&after))
         .await?;
     Ok(if kept { after } else { before })
@@ -264,7 +268,8 @@ impl write::Editable for topic::Model {
         // The column has no foreign key (see the migration): narrower topics become top-level.
         let orphans = topic::ActiveModel { parent_id: Set(None), ..Default::default() };
         topic::Entity::update_many().set(orphans).filter(topic::Column::ParentId.eq(self.id)).exec(txn).await?;
-        Ok(())
+        use entity::release_topic::Column as RT;
+        super::search::unlink(txn, RT::ReleaseId, RT::TopicId, self.id).await
     }
 }
 

@@ -13,6 +13,7 @@ use crate::{
     error::{ApiError, FieldErrors},
     service::{
         external_id::{self, ExternalId},
+        search,
         write::{self, Author, Key, Target, required},
     },
     validate,
@@ -226,6 +227,10 @@ pub async fn update(
         external_id::replace(&txn, external_id::ORGANISATION, current.id, ids).await?;
     }
     let updated = write::locked(&txn, find(public_id), "Organisation", public_id).await?;
+    if (&updated.name, &updated.acronym, &updated.names) != (&current.name, &current.acronym, &current.names) {
+        use entity::release_organisation::Column as RO;
+        search::index_naming(&txn, RO::ReleaseId, RO::OrganisationId, &[current.id]).await?;
+    }
     let after = snapshot_of(&txn, &updated).await?;
     let kept = write::commit_update(txn, author, ("Organisation", public_id), "update", &before, &after).await?;
     Ok(if kept { updated } else { current })
@@ -261,5 +266,10 @@ impl write::Editable for organisation::Model {
 
     async fn snapshot(&self, txn: &DatabaseTransaction) -> Result<Value, ApiError> {
         snapshot_of(txn, self).await
+    }
+
+    async fn before_delete(&self, txn: &DatabaseTransaction) -> Result<(), ApiError> {
+        use entity::release_organisation::Column as RO;
+        search::unlink(txn, RO::ReleaseId, RO::OrganisationId, self.id).await
     }
 }

@@ -428,7 +428,9 @@ pub(crate) async fn replace_relations(
         // In the write's own transaction: a taken identifier (CONFLICT) leaves nothing written.
         external_id::replace_all(txn, external_id::RELEASE, &ids).await?;
     }
-    Ok(())
+    // Last: the index reads the release's fields and the names of what it now links to.
+    let written: Vec<i32> = releases.iter().map(|(id, _)| *id).collect();
+    crate::service::search::index(txn, &written).await
 }
 
 /// Joins or leaves a translation group.
@@ -560,5 +562,11 @@ impl write::Editable for release::Model {
 
     async fn snapshot(&self, txn: &DatabaseTransaction) -> Result<Value, ApiError> {
         snapshot(txn, self).await
+    }
+
+    async fn before_delete(&self, txn: &DatabaseTransaction) -> Result<(), ApiError> {
+        // The foreign key would remove the row too, but on SQLite only the explicit delete is
+        // sure to reach the FTS5 table's trigger.
+        crate::service::search::remove(txn, &[self.id]).await
     }
 }

@@ -1,0 +1,261 @@
+//! The search index of releases on each engine: keeping it current (one function, called by every
+//! write of a release or of the names it holds) and the SQL that matches and ranks a search.
+//!
+//! Ranking is by where the search's clauses are found: each clause found in the title counts 8,
+//! in a topic's or organisation's name 4, in the summary 2 (a match only in the body counts 0);
+//! ties are broken by date, newest first. The engines' own scores (`ts_rank`, `bm25`, InnoDB's
+//! relevance) are not used: `bm25` and InnoDB weigh a term by how rare it is in the whole table,
+//! so every write anywhere moves every score, and a cursor holding a score would then skip or
+//! repeat releases. A score that depends on the release alone keeps cursors exact, and is the
+//! same on every engine.
+
+use entity::{release, release_search};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set,
+    sea_query::{Expr, SimpleExpr},
+};
+
+use crate::{
+    body,
+    error::ApiError,
+    search::{Analyzer, DEFAULT_LANGUAGES, query::SearchQuery},
+};
+
+/// Words of a body that are indexed: far more than any release has, and within PostgreSQL's
+/// limits on a `tsvector` (1 MB, positions up to 16,383).
+const BODY_WORDS: usize = 16_000;
+
+/// What MariaDB's terms start with (see the migration `release_search`): every InnoDB word is
+/// then at least three letters long and none is a stopword.
+const MYSQL_PREFIX: &str = "w_";
+
+/// How many of a search's clauses count towards its ranking.
+const RANKED_CLAUSES: usize = 6;
+
+/// Releases indexed per statement by `index_missing`.
+const CHUNK: usize = 500;
+
+/// The search `text` parsed in `language` (every default language when `None`); `None` when it
+/// holds nothing to look for, which is no filter.
+pub fn parse(text: &str, language: Option<&str>) -> Option<SearchQuery> {
+    let analyzers: Vec<Analyzer> = match language {
+        Some(language) => vec![Analyzer::for_language(language)],
+        None => DEFAULT_LANGUAGES.iter().map(|language| Analyzer::for_language(language)).collect(),
+    };
+    SearchQuery::parse(text, &analyzers)
+}
+
+/// Rewrites the index rows of `release_ids` from the releases, their topics and organisations as
+/// they stand in `db` (inside the write's transaction): what every write of a release calls.
+pub async fn index(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<(), ApiError> {
+    if release_ids.is_empty() {
+        return Ok(());
+    }
+    let releases = release::Entity::find().filter(super::any_of(db, release::Column::Id, release_ids)).all(db).await?;
+    let mut names: std::collections::HashMap<i32, Vec<String>> = std::collections::HashMap::new();
+    for (release, topic) in super::release::topics_of(db, release_ids).await? {
+        let entry = names.entry(release).or_default();
+        entry.push(topic.name);
+        entry.extend(topic.names.0.into_values());
+    }
+    for (release, _, organisation) in super::release::organisations_of(db, release_ids).await? {
+        let entry = names.entry(release).or_default();
+        entry.push(organisation.name);
+        entry.extend(organisation.acronym);
+        entry.extend(organisation.names.0.into_values());
+    }
+    let backend = db.get_database_backend();
+    let rows: Vec<release_search::ActiveModel> = releases
+        .into_iter()
+        .map(|release| {
+            let analyzer = Analyzer::for_language(&release.language);
+            let mut named = names.remove(&release.id).unwrap_or_default();
+            named.extend(release.dateline_city.clone());
+            let text = body::to_text(&release.body, release.body_format);
+            let body: String = {
+                let mut words = crate::search::words(&text).map(|(_, word)| word);
+                let kept: Vec<&str> = words.by_ref().take(BODY_WORDS).collect();
+                kept.join(" ")
+            };
+            let terms = |analyzer: &Analyzer, text: &str| stored(backend, analyzer.terms(text));
+            release_search::ActiveModel {
+                release_id: Set(release.id),
+                title: Set(terms(&analyzer, &release.title)),
+                names: Set(terms(&Analyzer::plain(), &named.join(" "))),
+                summary: Set(terms(&analyzer, release.summary.as_deref().unwrap_or_default())),
+                body: Set(terms(&analyzer, &body)),
+            }
+        })
+        .collect();
+    remove(db, release_ids).await?;
+    super::bulk::insert_all(db, rows).await
+}
+
+/// Drops the index rows of `release_ids` (a deleted release's).
+pub async fn remove(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<(), ApiError> {
+    release_search::Entity::delete_many()
+        .filter(super::any_of(db, release_search::Column::ReleaseId, release_ids))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Re-indexes the releases that name `ids` (topics or organisations, by `column` of their
+/// junction table): a rename changes what their names hold.
+pub async fn index_naming<C: ColumnTrait>(
+    db: &impl ConnectionTrait,
+    release_id: C,
+    column: C,
+    ids: &[i32],
+) -> Result<(), ApiError> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let releases = naming(db, release_id, column, ids).await?;
+    for chunk in releases.chunks(CHUNK) {
+        index(db, chunk).await?;
+    }
+    Ok(())
+}
+
+/// Unlinks the topic or organisation `id` (by `column` of its junction table) from every release
+/// and re-indexes those releases: what deleting it does to search, done before the delete.
+pub async fn unlink<C: ColumnTrait>(
+    db: &impl ConnectionTrait,
+    release_id: C,
+    column: C,
+    id: i32,
+) -> Result<(), ApiError> {
+    let releases = naming(db, release_id, column, &[id]).await?;
+    let delete =
+        sea_orm::sea_query::Query::delete().from_table(release_id.entity_name()).and_where(column.eq(id)).to_owned();
+    db.execute_raw(db.get_database_backend().build(&delete)).await?;
+    for chunk in releases.chunks(CHUNK) {
+        index(db, chunk).await?;
+    }
+    Ok(())
+}
+
+/// The releases whose junction rows (`release_id`, `column`) name one of `ids`.
+async fn naming<C: ColumnTrait>(
+    db: &impl ConnectionTrait,
+    release_id: C,
+    column: C,
+    ids: &[i32],
+) -> Result<Vec<i32>, ApiError> {
+    let query = sea_orm::sea_query::Query::select()
+        .distinct()
+        .column(release_id)
+        .from(release_id.entity_name())
+        .and_where(column.is_in(ids.iter().copied()))
+        .to_owned();
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
+    Ok(rows.iter().map(|row| row.try_get_by_index::<i32>(0)).collect::<Result<_, _>>()?)
+}
+
+/// Indexes every release without an index row: those written before the index existed, and
+/// those the demo and the synthetic seed insert directly. Run at start-up, after the migrations.
+pub async fn index_missing(db: &sea_orm::DatabaseConnection) -> Result<u64, ApiError> {
+    let mut indexed = 0;
+    loop {
+        let missing: Vec<i32> = release::Entity::find()
+            .select_only()
+            .column(release::Column::Id)
+            .filter(
+                release::Column::Id.not_in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(release_search::Column::ReleaseId)
+                        .from(release_search::Entity)
+                        .to_owned(),
+                ),
+            )
+            .limit(CHUNK as u64)
+            .into_tuple()
+            .all(db)
+            .await?;
+        if missing.is_empty() {
+            return Ok(indexed);
+        }
+        let txn = sea_orm::TransactionTrait::begin(db).await?;
+        index(&txn, &missing).await?;
+        txn.commit().await?;
+        indexed += missing.len() as u64;
+    }
+}
+
+/// Terms as `backend` stores them.
+fn stored(backend: DbBackend, terms: String) -> String {
+    if backend != DbBackend::MySql || terms.is_empty() {
+        return terms;
+    }
+    let mut prefixed = String::with_capacity(terms.len() * 2);
+    for term in terms.split(' ') {
+        if !prefixed.is_empty() {
+            prefixed.push(' ');
+        }
+        prefixed.push_str(MYSQL_PREFIX);
+        prefixed.push_str(term);
+    }
+    prefixed
+}
+
+/// `release.id IN (the releases matching query)`, through the engine's full-text index.
+pub fn matching(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
+    match backend {
+        DbBackend::Postgres => Expr::cust_with_values(
+            r#""release"."id" IN (SELECT "release_id" FROM "release_search" WHERE "vector" @@ CAST($1 AS tsquery))"#,
+            [query.tsquery(None)],
+        ),
+        DbBackend::Sqlite => Expr::cust_with_values(
+            r#""release"."id" IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ?)"#,
+            [query.fts5(None)],
+        ),
+        _ => Expr::cust_with_values(
+            "`release`.`id` IN (SELECT `release_id` FROM `release_search` \
+             WHERE MATCH(`title`, `names`, `summary`, `body`) AGAINST (? IN BOOLEAN MODE))",
+            [query.boolean_mode(MYSQL_PREFIX)],
+        ),
+    }
+}
+
+/// The fields ranking looks in, with their weight and their name on each engine (PostgreSQL
+/// weight label, column).
+const FIELDS: [(i64, char, &str); 3] = [(8, 'A', "title"), (4, 'B', "names"), (2, 'C', "summary")];
+
+/// The rank of a matching release (see the module's comment), as a BIGINT expression.
+pub fn rank(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
+    let clauses: Vec<SearchQuery> = (0..query.all.len().min(RANKED_CLAUSES)).map(|i| query.clause(i)).collect();
+    let mut terms = Vec::new();
+    let mut values = Vec::new();
+    for clause in &clauses {
+        for (weight, label, column) in FIELDS {
+            match backend {
+                DbBackend::Postgres => {
+                    // sea-query numbers PostgreSQL's placeholders itself only as `$n`.
+                    values.push(clause.tsquery(Some(label)));
+                    let n = values.len();
+                    terms.push(format!(r#"CASE WHEN s."vector" @@ CAST(${n} AS tsquery) THEN {weight} ELSE 0 END"#));
+                }
+                DbBackend::Sqlite => {
+                    terms.push(format!(
+                        r#"CASE WHEN "release"."id" IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ?) THEN {weight} ELSE 0 END"#
+                    ));
+                    values.push(clause.fts5(Some(column)));
+                }
+                _ => {
+                    terms.push(format!("(MATCH(s.`{column}`) AGAINST (? IN BOOLEAN MODE) > 0) * {weight}"));
+                    values.push(clause.boolean_mode(MYSQL_PREFIX));
+                }
+            }
+        }
+    }
+    let sum = terms.join(" + ");
+    let sql = match backend {
+        DbBackend::Postgres => {
+            format!(r#"(SELECT CAST({sum} AS BIGINT) FROM "release_search" s WHERE s."release_id" = "release"."id")"#)
+        }
+        DbBackend::Sqlite => format!("({sum})"),
+        _ => format!("(SELECT {sum} FROM `release_search` s WHERE s.`release_id` = `release`.`id`)"),
+    };
+    Expr::cust_with_values(sql, values)
+}

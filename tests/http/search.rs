@@ -1,0 +1,394 @@
+//! Full-text search from outside: the relevance set over real releases and a multilingual
+//! corpus, the query syntax and its malformed forms, stable cursors under writes, visibility,
+//! every write path keeping the index current, highlights, and feeds of a saved search.
+
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::{helpers::TestApp, tokens::token};
+
+db_tests!(spawn =>
+    the_relevance_set_holds_on_real_and_multilingual_releases,
+    syntax_highlights_and_languages,
+    malformed_searches_are_never_errors,
+    ranked_cursors_never_repeat_or_skip_when_writes_land_between_pages,
+    a_search_never_finds_counts_or_highlights_what_the_caller_may_not_see,
+    every_write_keeps_the_index_current,
+    feeds_of_a_saved_search,
+    releases_from_before_the_index_are_indexed_at_start_up,
+);
+
+async fn spawn(backend: crate::helpers::Backend) -> Option<TestApp> {
+    TestApp::spawn_with(backend, |settings| settings.auth = crate::tokens::auth_settings()).await
+}
+
+fn data_file(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+async fn import(app: &TestApp, body: String) {
+    let response = app
+        .client
+        .post(format!("{}/api/import", app.address))
+        .bearer_auth(token("importer"))
+        .header("Content-Type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{report:#}");
+    assert_eq!(report["committed"], true, "{report:#}");
+}
+
+const SEARCH: &str = "query($search: String!, $language: String, $searchLanguage: String, $first: Int, $after: String) {
+  releases(first: $first, after: $after, filter: { search: $search, language: $language, searchLanguage: $searchLanguage },
+           orderBy: { field: RELEVANCE }) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    edges { cursor node { slug language } highlights { title snippet } }
+  }
+}";
+
+/// The slugs a search finds, best first, and its total.
+async fn search(app: &TestApp, token: Option<&str>, variables: Value) -> (Vec<String>, u64, Value) {
+    let body = app.graphql_as(token, SEARCH, variables.clone()).await;
+    assert!(body.get("errors").is_none(), "{variables}: {body:#}");
+    let releases = body["data"]["releases"].clone();
+    let slugs = releases["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["slug"].as_str().unwrap().to_owned())
+        .collect();
+    (slugs, releases["totalCount"].as_u64().unwrap(), releases)
+}
+
+async fn the_relevance_set_holds_on_real_and_multilingual_releases(app: TestApp) {
+    // Each corpus on a database of its own, so that totals count one corpus.
+    let (doj, _) = crate::bulk::doj_records();
+    import(&app, doj).await;
+    let multilingual = spawn(app.backend()).await.unwrap();
+    import(&multilingual, data_file("search_multilingual.ndjson")).await;
+    let set: Value = serde_json::from_str(&data_file("search_relevance.json")).unwrap();
+    for (corpus, app) in [("doj", &app), ("multilingual", &multilingual)] {
+        for case in set[corpus].as_array().unwrap() {
+            let variables = json!({ "search": case["search"], "language": case["language"], "first": 10 });
+            let (slugs, total, _) = search(app, None, variables).await;
+            let top: Vec<String> = case["top"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().into()).collect();
+            assert!(slugs.len() >= top.len(), "{case}: found only {slugs:?}");
+            assert_eq!(slugs[..top.len()], top[..], "{case}: the top hits");
+            if let Some(expected) = case["total"].as_u64() {
+                assert_eq!(total, expected, "{case}: {slugs:?}");
+            }
+        }
+    }
+}
+
+async fn syntax_highlights_and_languages(app: TestApp) {
+    import(&app, data_file("search_multilingual.ndjson")).await;
+    // Accent- and case-insensitive, highlighted in the release's own text, HTML-safe.
+    let (slugs, _, releases) = search(&app, None, json!({ "search": "SECURITE medecins" })).await;
+    assert_eq!(slugs, ["securite-alimentaire-sahel"]);
+    let highlights = &releases["edges"][0]["highlights"];
+    assert_eq!(
+        highlights["title"],
+        "<mark>Sécurité</mark> alimentaire : <mark>Médecins</mark> Sans Frontières alerte sur le Sahel"
+    );
+    // Only the title matched: the snippet is the summary's opening, unmarked.
+    assert_eq!(highlights["snippet"], "Les équipes médicales signalent une hausse de la malnutrition.");
+    // A match in the (HTML) body: the snippet is cut from its text, markup gone.
+    let (_, _, releases) = search(&app, None, json!({ "search": "saisonnières", "language": "fr" })).await;
+    assert_eq!(
+        releases["edges"][0]["highlights"]["snippet"],
+        "Les migrations <mark>saisonnières</mark> aggravent la situation des enfants."
+    );
+    // Stemming follows the searcher's language: French "migration" finds "migrations" in a body;
+    // names match in every language they have (IOM's English name holds "Migration"), and rank
+    // above a body.
+    let (slugs, _, _) = search(&app, None, json!({ "search": "migration", "language": "fr" })).await;
+    assert_eq!(slugs, ["oim-traite-des-personnes", "securite-alimentaire-sahel"]);
+    // Phrases are exact; OR widens; prefixes reach stems.
+    let (slugs, _, _) = search(&app, None, json!({ "search": "\"nacional plan\"" })).await;
+    assert!(slugs.is_empty(), "{slugs:?}");
+    let (slugs, _, _) = search(&app, None, json!({ "search": "zzz OR floods" })).await;
+    assert_eq!(slugs, ["red-cross-floods"]);
+    let (slugs, _, _) = search(&app, None, json!({ "search": "traffick*", "language": "en" })).await;
+    assert_eq!(slugs, ["iom-national-plan"]);
+    // Search combines with every other filter, `totalCount` included.
+    let filtered = app
+        .data(
+            "{ releases(filter: { search: \"quito\", organisation: \"iom\", language: \"es\" }) { totalCount nodes { slug } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(filtered["releases"], json!({ "totalCount": 1, "nodes": [{ "slug": "oim-plan-nacional-trata" }] }));
+    // Without a search, highlights are null; RELEVANCE alone is newest first.
+    let plain = app
+        .data(
+            "{ releases(first: 2, orderBy: { field: RELEVANCE }) { edges { highlights { title } node { slug } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = plain["releases"]["edges"].as_array().unwrap();
+    assert_eq!(edges[0], json!({ "highlights": null, "node": { "slug": "red-cross-floods" } }));
+    assert_eq!(edges[1]["node"]["slug"], "cruz-roja-inundaciones");
+    // A search ordered by date keeps that order and still highlights.
+    let by_date = app
+        .data(
+            "{ releases(filter: { search: \"quito\" }) { edges { node { slug } highlights { snippet } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = by_date["releases"]["edges"].as_array().unwrap();
+    let slugs: Vec<&str> = edges.iter().map(|e| e["node"]["slug"].as_str().unwrap()).collect();
+    assert_eq!(slugs, ["oim-traite-des-personnes", "oim-plan-nacional-trata", "iom-national-plan"]);
+    assert!(edges[0]["highlights"]["snippet"].as_str().unwrap().contains("<mark>Quito</mark>"), "{edges:?}");
+    // Nested lists refuse RELEVANCE with a code naming the argument.
+    let body = app
+        .graphql(
+            "{ organisation(slug: \"iom\") { releases(orderBy: { field: RELEVANCE }) { totalCount } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "orderBy.field", "{body:#}");
+}
+
+async fn malformed_searches_are_never_errors(app: TestApp) {
+    import(&app, data_file("search_multilingual.ndjson")).await;
+    let all = app.data("{ releases { totalCount } }", json!({})).await["releases"]["totalCount"].as_u64().unwrap();
+    for nonsense in [
+        "\"",
+        "\"\"",
+        "-",
+        "*",
+        "OR",
+        "OR OR",
+        "a OR",
+        "-floods",
+        "(((",
+        "'; DROP TABLE release; --",
+        "\\",
+        "%_%",
+        "NOT",
+        "AND",
+        "NEAR(a b)",
+        "{title}: x",
+        "title:floods",
+        "+",
+        "w_floods",
+        "\u{0}",
+        "🦀",
+        "a*b*c",
+        "\"unterminated phrase",
+        "''",
+        "::*",
+        "!floods",
+        "&",
+        "|",
+        "<->",
+        "@@",
+    ] {
+        let (_, total, _) = search(&app, None, json!({ "search": nonsense })).await;
+        assert!(total <= all, "{nonsense:?}");
+    }
+    // Words survive the syntax around them.
+    assert_eq!(search(&app, None, json!({ "search": "(floods" })).await.0, ["red-cross-floods"]);
+    assert_eq!(search(&app, None, json!({ "search": "title:floods" })).await.0, Vec::<String>::new());
+    assert_eq!(search(&app, None, json!({ "search": "\"coastal floods" })).await.0, ["red-cross-floods"]);
+    // Nothing to look for is no filter.
+    for empty in ["", "   ", "-floods", "\"\"", "*"] {
+        assert_eq!(search(&app, None, json!({ "search": empty })).await.1, all, "{empty:?}");
+    }
+    // Too long is refused, naming the field.
+    let body = app.graphql(SEARCH, json!({ "search": "a ".repeat(300) })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body:#}");
+    assert_eq!(body["errors"][0]["extensions"]["field"], "filter.search");
+    // A cursor from another ordering is refused.
+    let offsets = app.data("{ releases(first: 1) { pageInfo { endCursor } } }", json!({})).await;
+    let cursor = offsets["releases"]["pageInfo"]["endCursor"].clone();
+    let body = app.graphql(SEARCH, json!({ "search": "quito", "after": cursor })).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body:#}");
+}
+
+async fn ranked_cursors_never_repeat_or_skip_when_writes_land_between_pages(app: TestApp) {
+    let (doj, _) = crate::bulk::doj_records();
+    import(&app, doj).await;
+    let before = search(&app, None, json!({ "search": "trafficking", "first": 100 })).await;
+    let expected: HashSet<String> = before.0.iter().cloned().collect();
+    assert!(expected.len() > 20 && before.1 <= 100, "{} of {}", expected.len(), before.1);
+    let editor = token("editor");
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    let mut page = 0;
+    loop {
+        let (slugs, _, releases) =
+            search(&app, None, json!({ "search": "trafficking", "first": 7, "after": after })).await;
+        seen.extend(slugs);
+        // Between pages: a release that ranks among the first, and one that ranks among the last,
+        // both published.
+        for (slug, title) in [
+            (format!("new-top-{page}"), "Trafficking trafficking: new".to_owned()),
+            (format!("new-low-{page}"), "A new release".to_owned()),
+        ] {
+            let body = if slug.contains("low") { "It mentions trafficking once." } else { "" };
+            let created = app
+                .data_as(
+                    &editor,
+                    "mutation($slug: String!, $title: String!, $body: String!) { createRelease(input: { language: \"en\", slug: $slug, title: $title, body: $body }) { id } }",
+                    json!({ "slug": slug, "title": title, "body": body }),
+                )
+                .await;
+            let id = created["createRelease"]["id"].clone();
+            app.data_as(&editor, "mutation($id: ID!) { publishRelease(id: $id) { id } }", json!({ "id": id })).await;
+        }
+        if !releases["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = releases["pageInfo"]["endCursor"].as_str().map(str::to_owned);
+        page += 1;
+    }
+    let old: Vec<&String> = seen.iter().filter(|slug| expected.contains(*slug)).collect();
+    let unique: HashSet<&String> = old.iter().copied().collect();
+    assert_eq!(unique.len(), old.len(), "no release repeated");
+    assert_eq!(unique.len(), expected.len(), "no release skipped");
+    // The pages kept the first list's order.
+    let order: Vec<&String> = before.0.iter().collect();
+    assert_eq!(old, order);
+}
+
+async fn a_search_never_finds_counts_or_highlights_what_the_caller_may_not_see(app: TestApp) {
+    import(&app, data_file("search_multilingual.ndjson")).await;
+    let (slugs, total, _) = search(&app, None, json!({ "search": "zanzibar" })).await;
+    assert_eq!((slugs.len(), total), (0, 0), "a draft and a future schedule stay hidden");
+    let editor = token("editor");
+    let (mut slugs, total, _) = search(&app, Some(&editor), json!({ "search": "zanzibar" })).await;
+    slugs.sort();
+    assert_eq!((slugs, total), (vec!["embargoed-zanzibar".to_owned(), "scheduled-zanzibar".to_owned()], 2));
+    // Contacts are not indexed: a private contact's name finds nothing, for anyone.
+    let contact = "mutation { createContact(input: { name: \"Zyxwvuta Private\", email: \"z@example.org\", public: false }) { id } }";
+    let created = app.data_as(&editor, contact, json!({})).await;
+    let id = created["createContact"]["id"].clone();
+    let release = app
+        .data_as(
+            &editor,
+            "mutation($c: [ID!]) { createRelease(input: { language: \"en\", slug: \"with-contact\", title: \"With a contact\", contacts: $c }) { id } }",
+            json!({ "c": [id] }),
+        )
+        .await;
+    let id = release["createRelease"]["id"].clone();
+    app.data_as(&editor, "mutation($id: ID!) { publishRelease(id: $id) { id } }", json!({ "id": id })).await;
+    assert_eq!(search(&app, Some(&editor), json!({ "search": "zyxwvuta" })).await.1, 0);
+    assert_eq!(search(&app, None, json!({ "search": "contact" })).await.0, ["with-contact"]);
+}
+
+async fn every_write_keeps_the_index_current(app: TestApp) {
+    import(&app, data_file("search_multilingual.ndjson")).await;
+    let editor = token("editor");
+    let found = |search_text: &'static str| {
+        let app = &app;
+        async move { search(app, Some(&token("editor")), json!({ "search": search_text })).await.0 }
+    };
+    let id_of = |slug: &'static str, language: &'static str| {
+        let app = &app;
+        async move {
+            let data = app
+                .data_as(
+                    &token("editor"),
+                    "query($s: String!, $l: String!) { release(language: $l, slug: $s) { id version } }",
+                    json!({ "s": slug, "l": language }),
+                )
+                .await;
+            data["release"]["id"].clone()
+        }
+    };
+    // A mutation: the old words go, the new ones come.
+    let floods = id_of("red-cross-floods", "en").await;
+    app.data_as(
+        &editor,
+        "mutation($id: ID!) { updateRelease(id: $id, input: { title: \"Ecuadorian Red Cross answers the landslides\" }) { id } }",
+        json!({ "id": floods }),
+    )
+    .await;
+    assert_eq!(found("landslides").await, ["red-cross-floods"]);
+    assert!(found("coastal").await.is_empty());
+    // A workflow step keeps it searchable, by the right people.
+    app.data_as(&editor, "mutation($id: ID!) { archiveRelease(id: $id) { id } }", json!({ "id": floods })).await;
+    assert!(search(&app, None, json!({ "search": "landslides" })).await.0.is_empty());
+    assert_eq!(found("landslides").await, ["red-cross-floods"]);
+    // Renaming a topic re-indexes the releases filed under it.
+    let topic = app.data_as(&editor, "{ topic(slug: \"counter-trafficking\") { id } }", json!({})).await;
+    app.data_as(
+        &editor,
+        "mutation($id: ID!) { updateTopic(id: $id, input: { name: \"Anti-slavery\" }) { id } }",
+        json!({ "id": topic["topic"]["id"] }),
+    )
+    .await;
+    assert_eq!(found("slavery").await.len(), 3);
+    // Deleting an organisation takes its names out of its releases' index.
+    assert_eq!(found("\"sans frontieres\"").await, ["securite-alimentaire-sahel"]);
+    let msf = app.data_as(&editor, "{ organisation(slug: \"msf\") { id } }", json!({})).await;
+    app.data_as(
+        &token("admin"),
+        "mutation($id: ID!) { deleteOrganisation(id: $id) { id } }",
+        json!({ "id": msf["organisation"]["id"] }),
+    )
+    .await;
+    assert!(found("doctors").await.is_empty());
+    // An import (another file, same release) re-indexes what it changes.
+    import(
+        &app,
+        json!({ "type": "release", "language": "fr", "slug": "securite-alimentaire-sahel", "title": "Famine au Sahel",
+                "body": "", "status": "published", "published_at": "2026-03-04T10:00:00Z" })
+        .to_string(),
+    )
+    .await;
+    assert_eq!(found("famine").await, ["securite-alimentaire-sahel"]);
+    assert!(found("alimentaire").await.is_empty());
+    // A deleted release is gone from search.
+    let sahel = id_of("securite-alimentaire-sahel", "fr").await;
+    app.data_as(&token("admin"), "mutation($id: ID!) { deleteRelease(id: $id) { id } }", json!({ "id": sahel })).await;
+    assert!(found("famine").await.is_empty());
+}
+
+async fn feeds_of_a_saved_search(app: TestApp) {
+    import(&app, data_file("search_multilingual.ndjson")).await;
+    for extension in ["atom", "rss", "json"] {
+        let path = format!("{}/feeds/releases.{extension}?q=quito", app.address);
+        let response = app.client.get(&path).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let body = response.text().await.unwrap();
+        let feed = feed_rs::parser::parse(body.as_bytes()).unwrap();
+        assert_eq!(feed.entries.len(), 3, "{extension}: {body}");
+        let titles: Vec<String> = feed.entries.iter().map(|e| e.title.as_ref().unwrap().content.clone()).collect();
+        assert!(titles[0].starts_with("L'OIM soutient"), "{extension}: newest first: {titles:?}");
+        assert!(body.contains("q=quito"), "{extension}: its links keep the search");
+        assert!(feed.title.unwrap().content.contains("quito"), "{extension}");
+    }
+    // Drafts never reach a feed, searched or not.
+    let response = app.client.get(format!("{}/feeds/releases.atom?q=zanzibar", app.address)).send().await.unwrap();
+    let feed = feed_rs::parser::parse(response.text().await.unwrap().as_bytes()).unwrap();
+    assert!(feed.entries.is_empty());
+    // A search too long is a coded error naming the parameter.
+    let response =
+        app.client.get(format!("{}/feeds/releases.atom?q={}", app.address, "a".repeat(600))).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let error: Value = response.json().await.unwrap();
+    assert_eq!((error["code"].as_str(), error["field"].as_str()), (Some("BAD_USER_INPUT"), Some("q")), "{error:#}");
+}
+
+async fn releases_from_before_the_index_are_indexed_at_start_up(app: TestApp) {
+    use migration::{Migrator, MigratorTrait};
+    import(&app, data_file("search_multilingual.ndjson")).await;
+    // The database as it was before migration 10, carried forward: no release has index rows.
+    Migrator::down(app.db(), Some(1)).await.unwrap();
+    Migrator::up(app.db(), None).await.unwrap();
+    assert!(search(&app, None, json!({ "search": "quito" })).await.0.is_empty());
+    // The next server to start indexes them.
+    let restarted = app.spawn_beside(|_| {}).await;
+    assert_eq!(search(&restarted, None, json!({ "search": "quito" })).await.1, 3);
+}
