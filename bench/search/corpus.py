@@ -26,7 +26,7 @@ for slug, name in sorted(organisations.items()):
     out.write(json.dumps({"type": "organisation", "slug": slug, "name": name, "kind": "government", "country": "US"}) + "\n")
 for index in range(n):
     row, copy = rows[index % len(rows)], index // len(rows)
-    slug = slugify(row["url"].rstrip("/").rsplit("/", 1)[-1]) + (f"-{copy}" if copy else "")
+    slug = slugify(row["url"].rstrip("/").rsplit("/", 1)[-1]) + (f"-copy{copy}" if copy else "")
     published = datetime.datetime.fromisoformat(row["date"]) - datetime.timedelta(days=copy)
     out.write(json.dumps({
         "type": "release", "language": "en", "slug": slug, "title": row["title"], "body": row["body_html"],

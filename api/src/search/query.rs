@@ -70,16 +70,10 @@ impl SearchQuery {
         self.all.iter().flatten()
     }
 
-    /// As a PostgreSQL `tsquery` (bound as text, cast with `::tsquery`); with `weight`, only
-    /// lexemes of that weight (the field) match.
-    pub fn tsquery(&self, weight: Option<char>) -> String {
-        let label = |prefix: bool| match (prefix, weight) {
-            (false, None) => String::new(),
-            (false, Some(w)) => format!(":{w}"),
-            (true, None) => ":*".to_owned(),
-            (true, Some(w)) => format!(":*{w}"),
-        };
-        let lexeme = |term: &str, prefix: bool| format!("'{}'{}", term.replace('\'', "''"), label(prefix));
+    /// As a PostgreSQL `tsquery`, bound as text and cast with `CAST(… AS tsquery)`.
+    pub fn tsquery(&self) -> String {
+        let lexeme =
+            |term: &str, prefix: bool| format!("'{}'{}", term.replace('\'', "''"), if prefix { ":*" } else { "" });
         let part = |part: &Part| match part {
             Part::Term(term) => lexeme(term, false),
             Part::Prefix(term) => lexeme(term, true),
@@ -270,8 +264,8 @@ mod tests {
     #[test]
     fn each_engine_gets_its_own_syntax() {
         let query = english(r#"migrant "la paz" -war traf*"#).unwrap();
-        assert_eq!(query.tsquery(None), "('migrant') & (('la' <-> 'paz')) & ('traf':*) & !'war'");
-        assert_eq!(query.clause(0).tsquery(Some('A')), "('migrant':A)");
+        assert_eq!(query.tsquery(), "('migrant') & (('la' <-> 'paz')) & ('traf':*) & !'war'");
+        assert_eq!(query.clause(0).tsquery(), "('migrant')");
         assert_eq!(query.fts5(None), r#"(("migrant") AND ("la paz") AND ("traf" *)) NOT "war""#);
         assert_eq!(query.clause(0).fts5(Some("title")), r#"{title} : (("migrant"))"#);
         assert_eq!(query.boolean_mode("w_"), r#"+(w_migrant) +("w_la w_paz") +(w_traf*) -w_war"#);

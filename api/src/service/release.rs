@@ -286,7 +286,9 @@ pub async fn list_ranked(
     columns: Columns,
 ) -> Result<Vec<(RankKey, release::Model)>, ApiError> {
     let backend = db.get_database_backend();
-    let mut inner = with_columns(filtered(backend, access, filter), columns).into_query();
+    // Ranked over keys alone, then joined to the rows of the page only: the sort never carries
+    // rows, and on SQLite the ranking reads an index instead of every match's row.
+    let mut keys = filtered(backend, access, filter).select_only().column(release::Column::Id).into_query();
     let rank = match filter.search_query() {
         Some(query) => super::search::rank(backend, &query),
         None if backend == sea_orm::DbBackend::Postgres => Expr::cust("CAST(0 AS BIGINT)"),
@@ -296,18 +298,19 @@ pub async fn list_ranked(
         Expr::col((release::Entity, release::Column::PublishedAt)),
         Expr::col((release::Entity, release::Column::CreatedAt)),
     ]);
-    inner.expr_as(rank, Alias::new("search_rank")).expr_as(at, Alias::new("ranked_at"));
+    keys.expr_as(rank, Alias::new("search_rank")).expr_as(at, Alias::new("ranked_at"));
     let ascending = (direction == Direction::Asc) != seek.backwards;
     let order = if ascending { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
-    let mut outer = Query::select();
-    outer.column(Asterisk).from_subquery(inner, Alias::new("ranked"));
+    let ranked = Alias::new("ranked");
+    let mut page = Query::select();
+    page.column(Asterisk).from_subquery(keys, ranked.clone());
     if let Some(from) = &seek.from {
         let beyond = |column: &str, value: sea_orm::Value| {
             let column = Expr::col(Alias::new(column));
             if ascending { column.gt(value) } else { column.lt(value) }
         };
         let equal = |column: &str, value: sea_orm::Value| Expr::col(Alias::new(column)).eq(value);
-        outer.cond_where(
+        page.cond_where(
             Condition::any().add(beyond("search_rank", from.rank.into())).add(
                 Condition::all().add(equal("search_rank", from.rank.into())).add(
                     Condition::any().add(beyond("ranked_at", from.at.into())).add(
@@ -317,11 +320,23 @@ pub async fn list_ranked(
             ),
         );
     }
-    outer
-        .order_by(Alias::new("search_rank"), order.clone())
+    page.order_by(Alias::new("search_rank"), order.clone())
         .order_by(Alias::new("ranked_at"), order.clone())
-        .order_by(Alias::new("id"), order)
+        .order_by(Alias::new("id"), order.clone())
         .limit(limit);
+    let mut outer = with_columns(release::Entity::find(), columns).into_query();
+    outer
+        .expr(Expr::col((ranked.clone(), Alias::new("search_rank"))))
+        .expr(Expr::col((ranked.clone(), Alias::new("ranked_at"))))
+        .join_subquery(
+            JoinType::InnerJoin,
+            page,
+            ranked.clone(),
+            Expr::col((ranked.clone(), release::Column::Id)).equals((release::Entity, release::Column::Id)),
+        )
+        .order_by((ranked.clone(), Alias::new("search_rank")), order.clone())
+        .order_by((ranked.clone(), Alias::new("ranked_at")), order.clone())
+        .order_by((ranked, Alias::new("id")), order);
     let rows = db.query_all_raw(backend.build(&outer)).await?;
     rows.iter()
         .map(|row| {

@@ -204,7 +204,7 @@ pub fn matching(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
     match backend {
         DbBackend::Postgres => Expr::cust_with_values(
             r#""release"."id" IN (SELECT "release_id" FROM "release_search" WHERE "vector" @@ CAST($1 AS tsquery))"#,
-            [query.tsquery(None)],
+            [query.tsquery()],
         ),
         DbBackend::Sqlite => Expr::cust_with_values(
             r#""release"."id" IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ?)"#,
@@ -218,9 +218,8 @@ pub fn matching(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
     }
 }
 
-/// The fields ranking looks in, with their weight and their name on each engine (PostgreSQL
-/// weight label, column).
-const FIELDS: [(i64, char, &str); 3] = [(8, 'A', "title"), (4, 'B', "names"), (2, 'C', "summary")];
+/// The fields ranking looks in, with their weight and their column.
+const FIELDS: [(i64, &str); 3] = [(8, "title"), (4, "names"), (2, "summary")];
 
 /// The rank of a matching release (see the module's comment), as a BIGINT expression.
 pub fn rank(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
@@ -228,13 +227,15 @@ pub fn rank(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
     let mut terms = Vec::new();
     let mut values = Vec::new();
     for clause in &clauses {
-        for (weight, label, column) in FIELDS {
+        for (weight, column) in FIELDS {
             match backend {
                 DbBackend::Postgres => {
                     // sea-query numbers PostgreSQL's placeholders itself only as `$n`.
-                    values.push(clause.tsquery(Some(label)));
+                    values.push(clause.tsquery());
                     let n = values.len();
-                    terms.push(format!(r#"CASE WHEN s."vector" @@ CAST(${n} AS tsquery) THEN {weight} ELSE 0 END"#));
+                    terms.push(format!(
+                        r#"CASE WHEN s."{column}_vector" @@ CAST(${n} AS tsquery) THEN {weight} ELSE 0 END"#
+                    ));
                 }
                 DbBackend::Sqlite => {
                     terms.push(format!(
