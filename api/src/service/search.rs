@@ -18,7 +18,7 @@ use sea_orm::{
 use crate::{
     body,
     error::ApiError,
-    search::{Analyzer, DEFAULT_LANGUAGES, query::SearchQuery},
+    search::{Analyzer, DEFAULT_LANGUAGES, Memo, query::SearchQuery},
 };
 
 /// Words of a body that are indexed: far more than any release has, and within PostgreSQL's
@@ -65,25 +65,27 @@ pub async fn index(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<(),
         entry.extend(organisation.names.0.into_values());
     }
     let backend = db.get_database_backend();
+    let mut analyzers: std::collections::HashMap<String, Memo> = std::collections::HashMap::new();
+    let mut plain = Memo::new(Analyzer::plain());
     let rows: Vec<release_search::ActiveModel> = releases
         .into_iter()
         .map(|release| {
-            let analyzer = Analyzer::for_language(&release.language);
+            let analyzer = analyzers
+                .entry(release.language.clone())
+                .or_insert_with(|| Memo::new(Analyzer::for_language(&release.language)));
             let mut named = names.remove(&release.id).unwrap_or_default();
             named.extend(release.dateline_city.clone());
-            let text = body::to_text(&release.body, release.body_format);
-            let body: String = {
-                let mut words = crate::search::words(&text).map(|(_, word)| word);
-                let kept: Vec<&str> = words.by_ref().take(BODY_WORDS).collect();
-                kept.join(" ")
+            let text = body::to_search_text(&release.body, release.body_format);
+            let body = match crate::search::words(&text).nth(BODY_WORDS) {
+                Some((cut, _)) => &text[..cut],
+                None => &text,
             };
-            let terms = |analyzer: &Analyzer, text: &str| stored(backend, analyzer.terms(text));
             release_search::ActiveModel {
                 release_id: Set(release.id),
-                title: Set(terms(&analyzer, &release.title)),
-                names: Set(terms(&Analyzer::plain(), &named.join(" "))),
-                summary: Set(terms(&analyzer, release.summary.as_deref().unwrap_or_default())),
-                body: Set(terms(&analyzer, &body)),
+                title: Set(stored(backend, analyzer.terms(&release.title))),
+                summary: Set(stored(backend, analyzer.terms(release.summary.as_deref().unwrap_or_default()))),
+                body: Set(stored(backend, analyzer.terms(body))),
+                names: Set(stored(backend, plain.terms(&named.join(" ")))),
             }
         })
         .collect();
