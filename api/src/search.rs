@@ -127,11 +127,6 @@ fn algorithm(primary: &str) -> Option<Algorithm> {
     })
 }
 
-/// Whether the language of `tag` is stemmed (the README's table lists them).
-pub fn stems(tag: &str) -> bool {
-    algorithm(tag.split('-').next().unwrap_or_default()).is_some()
-}
-
 /// The words of `text` with their byte offsets: runs of letters, digits and the marks that go
 /// with them. Everything else (spaces, punctuation, apostrophes, hyphens) separates words, as
 /// every engine's tokenizer does with the terms newsroom hands it.
