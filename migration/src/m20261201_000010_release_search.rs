@@ -4,8 +4,8 @@
 //! - PostgreSQL: a generated `tsvector` (title weighted A, names B, summary C, body D) under a
 //!   GIN index, and one small `tsvector` per ranked field (title, names, summary). The `simple`
 //!   configuration only splits the terms newsroom wrote.
-//! - SQLite: an FTS5 table reading its text from `release_search` (external content), kept in
-//!   step by triggers.
+//! - SQLite: a contentless FTS5 table that newsroom writes the terms to (stored once: the
+//!   `release_search` row stays empty), emptied by a trigger when the row goes.
 //! - MariaDB/MySQL: `FULLTEXT` indexes, one over every column (matching) and one per ranked column
 //!   (title, names, summary). newsroom writes each term with a `w_` prefix there: InnoDB skips
 //!   words shorter than three letters and its stopwords ("un", "who", "a"), which a press office
@@ -50,24 +50,17 @@ const POSTGRES: [&str; 3] = [
     r#"CREATE INDEX "idx_release_search_vector" ON "release_search" USING GIN ("vector")"#,
 ];
 
-const SQLITE: [&str; 5] = [
+const SQLITE: [&str; 3] = [
     // SQLite keeps a row's columns in order, and those after `body` (status, dates) sit behind
     // its overflow pages: checking the visibility of thousands of matches read every body. The
     // index holds what a ranked search reads of a release, so it never touches the row.
     "CREATE INDEX idx_release_visible ON release (id, status, published_at, created_at)",
-    "CREATE VIRTUAL TABLE release_fts USING fts5(title, names, summary, body, content='release_search', \
-     content_rowid='release_id', tokenize='unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER release_search_insert AFTER INSERT ON release_search BEGIN \
-     INSERT INTO release_fts(rowid, title, names, summary, body) \
-     VALUES (new.release_id, new.title, new.names, new.summary, new.body); END",
+    // Contentless: FTS5 keeps the terms newsroom writes to it once (in its index), and
+    // `release_search` holds an empty row that marks the release indexed.
+    "CREATE VIRTUAL TABLE release_fts USING fts5(title, names, summary, body, content='', \
+     contentless_delete=1, tokenize='unicode61 remove_diacritics 2')",
     "CREATE TRIGGER release_search_delete AFTER DELETE ON release_search BEGIN \
-     INSERT INTO release_fts(release_fts, rowid, title, names, summary, body) \
-     VALUES ('delete', old.release_id, old.title, old.names, old.summary, old.body); END",
-    "CREATE TRIGGER release_search_update AFTER UPDATE ON release_search BEGIN \
-     INSERT INTO release_fts(release_fts, rowid, title, names, summary, body) \
-     VALUES ('delete', old.release_id, old.title, old.names, old.summary, old.body); \
-     INSERT INTO release_fts(rowid, title, names, summary, body) \
-     VALUES (new.release_id, new.title, new.names, new.summary, new.body); END",
+     DELETE FROM release_fts WHERE rowid = old.release_id; END",
 ];
 
 const MYSQL: [&str; 4] = [

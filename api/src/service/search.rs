@@ -90,7 +90,36 @@ pub async fn index(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<(),
         })
         .collect();
     remove(db, release_ids).await?;
+    if backend == DbBackend::Sqlite {
+        return index_sqlite(db, rows).await;
+    }
     super::bulk::insert_all(db, rows).await
+}
+
+/// Writes `rows` on SQLite: their terms into the contentless FTS5 table, which keeps them once,
+/// and empty `release_search` rows that mark the releases indexed (see the migration).
+async fn index_sqlite(db: &impl ConnectionTrait, rows: Vec<release_search::ActiveModel>) -> Result<(), ApiError> {
+    // Five parameters a row, under SQLite's limit of 32,766.
+    for chunk in rows.chunks(1_000) {
+        let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 5);
+        for row in chunk {
+            values.push(row.release_id.clone().unwrap().into());
+            for column in [&row.title, &row.names, &row.summary, &row.body] {
+                values.push(column.clone().unwrap().into());
+            }
+        }
+        let placeholders = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+        let sql = format!("INSERT INTO release_fts (rowid, title, names, summary, body) VALUES {placeholders}");
+        db.execute_raw(sea_orm::Statement::from_sql_and_values(DbBackend::Sqlite, sql, values)).await?;
+    }
+    let empty = rows.into_iter().map(|row| release_search::ActiveModel {
+        release_id: row.release_id,
+        title: Set(String::new()),
+        names: Set(String::new()),
+        summary: Set(String::new()),
+        body: Set(String::new()),
+    });
+    super::bulk::insert_all(db, empty.collect()).await
 }
 
 /// Drops the index rows of `release_ids` (a deleted release's).
