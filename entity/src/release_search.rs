@@ -1,5 +1,7 @@
 //! A release's search terms: its text as newsroom analysed it (folded, lower-cased, stemmed in its
-//! language), under each engine's own full-text index. Written only by `service::search`.
+//! language), under each engine's own full-text index. On SQLite the row stays empty and marks the
+//! release indexed: the terms live in the contentless FTS5 table. Written only by
+//! `service::search`.
 
 use sea_orm::entity::prelude::*;
 
