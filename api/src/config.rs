@@ -230,6 +230,26 @@ impl Default for CachingSettings {
     }
 }
 
+/// How long the change log keeps its entries, and how often the clock looks for scheduled
+/// releases that came due.
+#[derive(Args, Clone, Debug)]
+pub struct ChangeSettings {
+    /// How long change-log entries are kept (`30d`, `12h`): a partner whose cursor is older is
+    /// told `CURSOR_EXPIRED` and syncs again from the start.
+    #[arg(long = "changes-retention", env = "NEWSROOM_CHANGES_RETENTION", default_value = "30d", value_parser = humantime::parse_duration)]
+    pub retention: Duration,
+    /// How often each server looks for scheduled releases that came due, to log them at their
+    /// instant (`1s`).
+    #[arg(long = "changes-tick", env = "NEWSROOM_CHANGES_TICK", default_value = "1s", value_parser = humantime::parse_duration)]
+    pub tick: Duration,
+}
+
+impl Default for ChangeSettings {
+    fn default() -> Self {
+        Self { retention: Duration::from_secs(30 * 24 * 3600), tick: Duration::from_secs(1) }
+    }
+}
+
 /// Everything `Application::build` needs.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
@@ -257,6 +277,8 @@ pub struct Settings {
     pub http: HttpSettings,
     #[command(flatten)]
     pub caching: CachingSettings,
+    #[command(flatten)]
+    pub changes: ChangeSettings,
 }
 
 impl Settings {
@@ -273,6 +295,7 @@ impl Settings {
             feeds: FeedSettings::default(),
             http: HttpSettings::default(),
             caching: CachingSettings::default(),
+            changes: ChangeSettings::default(),
         }
     }
 

@@ -71,6 +71,12 @@ pub enum ApiError {
         "this endpoint answers anonymous callers only the documents its frontends registered: send a registered `documentId`"
     )]
     DocumentNotTrusted,
+    /// A change-log cursor from before what the retention keeps: entries after it are gone, so
+    /// the client must sync again from the start (`field` names the argument).
+    #[error(
+        "the change log no longer holds the entries after `{cursor}` (it keeps them for its retention): sync again from the start, without a cursor"
+    )]
+    CursorExpired { field: &'static str, cursor: String },
     /// Several input fields are invalid; each is reported as its own error.
     #[error("{} input fields are invalid", .0.len())]
     Invalid(Vec<FieldError>),
@@ -108,6 +114,7 @@ impl ApiError {
             Self::NotAcceptable => "NOT_ACCEPTABLE",
             Self::BadRequest(_) => "BAD_REQUEST",
             Self::Invalid(_) => "BAD_USER_INPUT",
+            Self::CursorExpired { .. } => "CURSOR_EXPIRED",
             Self::MutationOverGet => "METHOD_NOT_ALLOWED",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::PersistedQueryMismatch => "PERSISTED_QUERY_HASH_MISMATCH",
@@ -140,6 +147,7 @@ impl ApiError {
         match self {
             Self::BadUserInput { field, .. } => Some(field),
             Self::PageSizeExceeded { argument, .. } => Some(argument),
+            Self::CursorExpired { field, .. } => Some(field),
             _ => None,
         }
     }
@@ -234,6 +242,7 @@ impl ResponseError for ApiError {
             | Self::DocumentNotFound { .. }
             | Self::Invalid(_) => StatusCode::BAD_REQUEST,
             Self::DocumentNotTrusted => StatusCode::FORBIDDEN,
+            Self::CursorExpired { .. } => StatusCode::GONE,
             Self::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
@@ -302,6 +311,7 @@ mod tests {
             ApiError::Unauthenticated { reason: "x".into() },
             ApiError::Forbidden { roles: "reader".into(), operation: crate::auth::policy::Operation::Create },
             ApiError::Conflict("x".into()),
+            ApiError::CursorExpired { field: "after", cursor: "1".into() },
             ApiError::from(DbErr::Custom("x".into())),
             ApiError::Internal,
         ];

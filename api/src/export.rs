@@ -256,6 +256,49 @@ pub async fn releases(db: &impl ConnectionTrait, rows: &[release::Model]) -> Res
         .collect())
 }
 
+/// Releases as `releases` exports them, keeping of their contacts and translations only those
+/// `access` may see: what the change log hands partners, who must not learn of a private contact
+/// or a draft translation through a published release.
+pub async fn releases_seen_by(
+    db: &impl ConnectionTrait,
+    access: &crate::auth::Access,
+    rows: &[release::Model],
+) -> Result<Vec<Record>, ApiError> {
+    let mut records = releases(db, rows).await?;
+    if access.viewer == crate::auth::Viewer::Preview || rows.is_empty() {
+        return Ok(records);
+    }
+    let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
+    let contacts: std::collections::HashSet<String> = service::release::contacts_of(db, &ids)
+        .await?
+        .into_iter()
+        .filter(|(_, contact, _)| access.sees_contact(contact))
+        .map(|(_, contact, _)| contact_reference(&contact))
+        .collect();
+    let groups: Vec<Uuid> = rows.iter().filter_map(|row| row.translation_group).collect();
+    let translations: std::collections::HashSet<String> = if groups.is_empty() {
+        Default::default()
+    } else {
+        let keys: Vec<(String, String)> = release::Entity::find()
+            .select_only()
+            .column(release::Column::Language)
+            .column(release::Column::Slug)
+            .filter(release::Column::TranslationGroup.is_in(groups))
+            .filter(access.release_condition())
+            .into_tuple()
+            .all(db)
+            .await?;
+        keys.into_iter().map(|(language, slug)| format!("{language}/{slug}")).collect()
+    };
+    for record in &mut records {
+        if let Record::Release(release) = record {
+            release.contacts.retain(|reference| contacts.contains(reference));
+            release.translations.retain(|key| translations.contains(key));
+        }
+    }
+    Ok(records)
+}
+
 /// One chunk of `kind`, in natural-key order, after `offset`.
 async fn chunk(db: &impl ConnectionTrait, kind: Kind, offset: u64) -> Result<Vec<Record>, ApiError> {
     Ok(match kind {

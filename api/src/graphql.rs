@@ -2,6 +2,7 @@
 //! nested lists to one statement per level, the guards, and Relay ids and connections.
 
 pub mod audit;
+pub mod changes;
 pub mod commission;
 pub mod contact;
 pub mod feed;
@@ -37,6 +38,7 @@ pub struct Query(
     topic::TopicQuery,
     audit::AuditQuery,
     feed::FeedQuery,
+    changes::ChangeQuery,
 );
 
 /// The schema newsroom serves.

@@ -1,6 +1,7 @@
 //! HTTP routes: GraphQL over HTTP, GraphiQL, the SDL, partner feeds, and health checks.
 
 pub mod bulk;
+pub mod changes;
 pub mod feeds;
 pub mod graphiql;
 pub mod graphql;
@@ -20,6 +21,8 @@ pub fn configure(config: &mut web::ServiceConfig) {
         .route("/readyz", web::get().to(health::ready))
         .route("/api/import", web::post().to(bulk::import))
         .route("/api/export", web::get().to(bulk::export))
+        .route("/api/changes", web::get().to(changes::list))
+        .route("/api/changes/stream", web::get().to(changes::stream))
         .route("/feeds/{file}", get_or_head().to(feeds::releases))
         .route("/feeds/{facet}/{file}", get_or_head().to(feeds::facet));
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod changes;
 pub mod commission;
 pub mod contact;
 pub mod document;

@@ -165,21 +165,65 @@ pub struct Application {
     port: u16,
     db: DatabaseConnection,
     statements: StatementCounter,
+    upkeep: Upkeep,
 }
 
-/// Applies the pending migrations, then indexes for search the releases that have no index row
-/// yet (written before the index existed: the analysis is Rust code a migration cannot run).
+/// Applies the pending migrations, then catches up with content written around the services.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     index_missing(db).await
 }
 
+/// Indexes for search the releases that have no index row yet, and logs in the change log the
+/// records it does not name yet: written before the index and the log existed, or by `seed` and
+/// `demo`. Both are Rust code a migration cannot run.
 async fn index_missing(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let indexed = crate::service::search::index_missing(db).await.map_err(|error| DbErr::Custom(error.to_string()))?;
+    let failed = |error: crate::error::ApiError| DbErr::Custom(error.to_string());
+    let indexed = crate::service::search::index_missing(db).await.map_err(failed)?;
     if indexed > 0 {
         tracing::info!(indexed, "releases indexed for search");
     }
+    let logged = crate::service::changes::backfill(db).await.map_err(failed)?;
+    if logged > 0 {
+        tracing::info!(logged, "records entered in the change log");
+    }
     Ok(())
+}
+
+/// A background task that ends with the server.
+struct Upkeep(tokio::task::AbortHandle);
+
+impl Drop for Upkeep {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Logs scheduled releases as they come due, every `tick`, and purges the change log past its
+/// retention every few minutes. On a connection of its own, so that the statements a request
+/// makes can be counted without the clock's.
+fn keep_changes_current(db: DatabaseConnection, settings: crate::config::ChangeSettings) -> Upkeep {
+    let retention = chrono::Duration::from_std(settings.retention).unwrap_or(chrono::Duration::MAX);
+    let task = tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(settings.tick.max(std::time::Duration::from_millis(10)));
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_purge: Option<std::time::Instant> = None;
+        loop {
+            ticks.tick().await;
+            if let Err(error) = crate::service::changes::catch_up(&db).await {
+                tracing::warn!(error = %error, "could not log the releases that came due");
+            }
+            if last_purge.is_none_or(|at| at.elapsed() > std::time::Duration::from_secs(300)) {
+                last_purge = Some(std::time::Instant::now());
+                match crate::service::changes::purge(&db, retention, 10_000).await {
+                    Ok(0) => {}
+                    Ok(purged) => tracing::info!(purged, "change-log entries past the retention purged"),
+                    Err(error) => tracing::warn!(error = %error, "could not purge the change log"),
+                }
+            }
+        }
+    });
+    Upkeep(task.abort_handle())
 }
 
 impl Application {
@@ -203,6 +247,9 @@ impl Application {
         .map_err(StartupError::Migrate)??;
         refresh_statistics(&db).await.map_err(StartupError::Statistics)?;
         keep_statistics_fresh(db.clone());
+        let clock_settings = crate::config::DatabaseSettings { max_connections: 1, ..settings.database.clone() };
+        let (clock_db, _) = connect(&clock_settings).await.map_err(StartupError::Connect)?;
+        let upkeep = keep_changes_current(clock_db, settings.changes.clone());
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
         let port =
@@ -223,6 +270,7 @@ impl Application {
         let feed_settings = web::Data::new(settings.feeds.clone());
         let feed_cache = web::Data::new(routes::feeds::cache(&settings.feeds, generation.clone()));
         let generation = web::Data::new(generation);
+        let change_settings = web::Data::new(settings.changes.clone());
         let static_dir = settings.feeds.static_dir.clone();
         let http_settings = settings.http.clone();
         if settings.feeds.public_url == crate::config::DEFAULT_PUBLIC_URL {
@@ -254,6 +302,7 @@ impl Application {
                 .app_data(feed_settings.clone())
                 .app_data(feed_cache.clone())
                 .app_data(generation.clone())
+                .app_data(change_settings.clone())
                 .configure(routes::configure)
                 .configure(|config| {
                     if let Some(dir) = &static_dir {
@@ -275,7 +324,7 @@ impl Application {
         }
         let server =
             server.listen(listener).map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?.run();
-        Ok(Self { server, port, db, statements })
+        Ok(Self { server, port, db, statements, upkeep })
     }
 
     /// The port it listens on.
@@ -300,6 +349,9 @@ impl Application {
 
     /// Serves until SIGTERM or SIGINT, then finishes in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self { server, upkeep, .. } = self;
+        let stopped = server.await;
+        drop(upkeep);
+        stopped
     }
 }

@@ -4,6 +4,8 @@
 //! UUID (`public_id`, what the API exposes); slugs are the natural keys that feeds and imports use.
 
 pub mod audit_event;
+pub mod change_clock;
+pub mod change_log;
 pub mod commission;
 pub mod commission_member;
 pub mod contact;

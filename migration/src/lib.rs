@@ -13,6 +13,7 @@ mod m20261201_000007_names_and_external_ids;
 mod m20261201_000008_trusted_documents;
 mod m20261201_000009_country_codes_as_varchar;
 mod m20261201_000010_release_search;
+mod m20261201_000011_change_log;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_trusted_documents::Migration),
             Box::new(m20261201_000009_country_codes_as_varchar::Migration),
             Box::new(m20261201_000010_release_search::Migration),
+            Box::new(m20261201_000011_change_log::Migration),
         ]
     }
 }

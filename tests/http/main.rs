@@ -10,6 +10,7 @@ mod browsers;
 mod bulk;
 mod caching;
 mod catalogue;
+mod changes;
 mod concurrency;
 mod demo;
 mod feeds;

@@ -26,7 +26,7 @@ use crate::{
     error::ApiError,
     export,
     service::{
-        self, bulk,
+        self, bulk, changes,
         commission::write::{self as commission_write, Seat},
         external_id::{self, ExternalId},
         organisation::write as organisation_write,
@@ -62,6 +62,15 @@ struct Run<'a> {
     translated: HashSet<String>,
     /// The file's organisations by the external identifiers they hold (`scheme=value` → slug).
     organisation_refs: HashMap<String, String>,
+    /// The records written, for the change log: created ones by public id, updated ones by key.
+    touched: std::sync::Mutex<Touched>,
+}
+
+/// The records an import wrote, by type name.
+#[derive(Default)]
+struct Touched {
+    created: Vec<(&'static str, Uuid)>,
+    updated: Vec<(&'static str, i32)>,
 }
 
 impl Run<'_> {
@@ -94,11 +103,17 @@ impl Run<'_> {
             None => {
                 write::stamp_new(&mut row, public_id, self.now);
                 new_rows.push(row);
+                self.touched
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .created
+                    .push((entity, public_id));
                 Outcome::Created
             }
             Some(_) if same => Outcome::Unchanged,
             Some((id, version)) => {
                 write::update_versioned(&self.txn, row, columns, id, version, entity).await?;
+                self.touched.lock().unwrap_or_else(std::sync::PoisonError::into_inner).updated.push((entity, id));
                 Outcome::Updated
             }
         })
@@ -254,6 +269,7 @@ pub async fn apply(
         rejected: std::mem::take(&mut plan.rejected),
         translated: std::mem::take(&mut plan.translated),
         organisation_refs: std::mem::take(&mut plan.organisation_refs),
+        touched: std::sync::Mutex::default(),
     };
     let mut spools = std::mem::take(&mut plan.spools);
     organisations(&mut run, spools.remove(&Kind::Organisation), &plan.parents).await?;
@@ -262,7 +278,7 @@ pub async fn apply(
     commissions(&mut run, spools.remove(&Kind::Commission)).await?;
     releases::releases(&mut run, spools.remove(&Kind::Release)).await?;
 
-    let Run { txn, mut report, mode, written, .. } = run;
+    let Run { txn, mut report, mode, written, touched, .. } = run;
     cache.restore(&txn).await?;
     let keep = !options.dry_run && (mode == Mode::BestEffort || report.failed == 0);
     let changed = report.counts.values().any(|counts| counts.created + counts.updated > 0);
@@ -275,7 +291,11 @@ pub async fn apply(
         let summary =
             json!({ "mode": report.mode, "records": report.records, "counts": report.counts, "failed": report.failed });
         write::audit_batch(&txn, author, "Import", "import", summary).await?;
-        write::commit(txn, author).await?;
+        let touched = touched.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut records: Vec<changes::Touched> =
+            touched.created.iter().flat_map(|(entity, id)| write::touched(entity, *id)).collect();
+        records.extend(changes::by_key(&txn, &touched.updated).await?);
+        write::commit(txn, author, &records).await?;
         report.committed = true;
     } else {
         txn.rollback().await?;

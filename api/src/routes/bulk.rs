@@ -20,7 +20,8 @@ use crate::{
 /// Largest import body accepted (it goes to disk, not memory).
 const MAX_IMPORT_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
-fn caller(verifier: &Verifier, request: &HttpRequest) -> Caller {
+/// The caller a request's `Authorization` header makes.
+pub(crate) fn caller(verifier: &Verifier, request: &HttpRequest) -> Caller {
     let authorization = request.headers().get(header::AUTHORIZATION).map(|value| value.to_str().unwrap_or(""));
     Caller::from_authorization(verifier, authorization)
 }

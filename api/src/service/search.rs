@@ -67,6 +67,7 @@ pub async fn index(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<(),
     let backend = db.get_database_backend();
     let mut analyzers: std::collections::HashMap<String, Memo> = std::collections::HashMap::new();
     let mut plain = Memo::new(Analyzer::plain());
+    let found: std::collections::HashSet<i32> = releases.iter().map(|release| release.id).collect();
     let rows: Vec<release_search::ActiveModel> = releases
         .into_iter()
         .map(|release| {
@@ -89,11 +90,43 @@ pub async fn index(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<(),
             }
         })
         .collect();
+    if backend == DbBackend::MySql {
+        let gone: Vec<i32> = release_ids.iter().copied().filter(|id| !found.contains(id)).collect();
+        return index_mysql(db, &gone, rows).await;
+    }
     remove(db, release_ids).await?;
     if backend == DbBackend::Sqlite {
         return index_sqlite(db, rows).await;
     }
     super::bulk::insert_all(db, rows).await
+}
+
+/// Writes `rows` on MySQL and MariaDB as one upsert per batch. Deleting first, as the others do,
+/// deadlocks two releases created at once: InnoDB's DELETE of a row not there yet locks the gap
+/// where it would go, and each INSERT then waits for the other's gap lock.
+async fn index_mysql(
+    db: &impl ConnectionTrait,
+    gone: &[i32],
+    rows: Vec<release_search::ActiveModel>,
+) -> Result<(), ApiError> {
+    use sea_orm::sea_query::OnConflict;
+    if !gone.is_empty() {
+        remove(db, gone).await?;
+    }
+    let upsert = OnConflict::column(release_search::Column::ReleaseId)
+        .update_columns([
+            release_search::Column::Title,
+            release_search::Column::Names,
+            release_search::Column::Summary,
+            release_search::Column::Body,
+        ])
+        .to_owned();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<release_search::ActiveModel> = rows.by_ref().take(1000).collect();
+        release_search::Entity::insert_many(batch).on_conflict(upsert.clone()).exec_without_returning(db).await?;
+    }
+    Ok(())
 }
 
 /// Writes `rows` on SQLite: their terms into the contentless FTS5 table, which keeps them once,

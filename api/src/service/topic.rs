@@ -204,7 +204,7 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     write::stamp_new(&mut row, Uuid::now_v7(), now);
     let created = row.insert(&txn).await?;
     write::audit(&txn, author, "Topic", created.public_id, "create", None, Some(&snapshot(&created))).await?;
-    write::commit(txn, author).await?;
+    write::commit(txn, author, &write::touched("Topic", created.public_id)).await?;
     Ok(created)
 }
 

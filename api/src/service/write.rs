@@ -19,6 +19,7 @@ use sea_orm::{
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use super::changes::{Subject, Touched};
 use crate::{
     auth::role::Principal,
     error::{ApiError, FieldErrors},
@@ -85,10 +86,13 @@ impl Generation {
     }
 }
 
-/// Commits a write and lets the caches know: this server's at once, every server's through the
-/// write mark.
-pub async fn commit(txn: DatabaseTransaction, author: Author<'_>) -> Result<(), ApiError> {
+/// Commits a write that changed the records `touched`: logs them in the change log, and lets the
+/// caches know, this server's at once and every server's through the write mark. The log's rows
+/// are inserted after the mark moves, under its row lock, so that their positions follow commit
+/// order (see `service::changes`).
+pub async fn commit(txn: DatabaseTransaction, author: Author<'_>, touched: &[Touched]) -> Result<(), ApiError> {
     advance_mark(&txn).await?;
+    super::changes::log(&txn, touched).await?;
     txn.commit().await?;
     author.generation.bump();
     Ok(())
@@ -405,7 +409,7 @@ where
     super::external_id::delete_of(&txn, M::NAME, &[current.key()]).await?;
     M::Entity::delete_by_id(current.key()).exec(&txn).await?;
     audit(&txn, author, M::NAME, public_id, "delete", Some(&before), None).await?;
-    commit(txn, author).await?;
+    commit(txn, author, &touched(M::NAME, public_id)).await?;
     Ok(current)
 }
 
@@ -448,8 +452,13 @@ pub async fn commit_update(
         return Ok(false);
     }
     audit(&txn, author, entity_type, entity_id, operation, Some(before), Some(after)).await?;
-    commit(txn, author).await?;
+    commit(txn, author, &touched(entity_type, entity_id)).await?;
     Ok(true)
+}
+
+/// The record of audit type `entity_type` with public id `id`, as the change log follows it.
+pub fn touched(entity_type: &str, id: Uuid) -> Vec<Touched> {
+    Subject::from_name(entity_type).map(|subject| Touched::new(subject, id)).into_iter().collect()
 }
 
 /// Records one write in the audit log, in the write's own transaction (so a failed write leaves

@@ -281,7 +281,7 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     }
     let after = snapshot(&txn, &created).await?;
     write::audit(&txn, author, "Commission", created.public_id, "create", None, Some(&after)).await?;
-    write::commit(txn, author).await?;
+    write::commit(txn, author, &write::touched("Commission", created.public_id)).await?;
     Ok(created)
 }
 

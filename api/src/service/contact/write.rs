@@ -156,7 +156,7 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     let created = row.insert(&txn).await?;
     let after = snapshot_of(&txn, &created).await?;
     write::audit(&txn, author, "Contact", created.public_id, "create", None, Some(&after)).await?;
-    write::commit(txn, author).await?;
+    write::commit(txn, author, &write::touched("Contact", created.public_id)).await?;
     Ok(created)
 }
 

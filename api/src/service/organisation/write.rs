@@ -204,7 +204,7 @@ pub async fn create(
     }
     let after = snapshot_of(&txn, &created).await?;
     write::audit(&txn, author, "Organisation", created.public_id, "create", None, Some(&after)).await?;
-    write::commit(txn, author).await?;
+    write::commit(txn, author, &write::touched("Organisation", created.public_id)).await?;
     Ok(created)
 }
 

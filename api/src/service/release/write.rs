@@ -485,7 +485,7 @@ pub(super) async fn finish(
     release_revision::Entity::insert(revision).exec_without_returning(&txn).await?;
     let Some((current, before)) = before else {
         write::audit(&txn, author, "Release", public_id, operation, None, Some(&after)).await?;
-        write::commit(txn, author).await?;
+        write::commit(txn, author, &write::touched("Release", public_id)).await?;
         return Ok(release);
     };
     let kept = write::commit_update(txn, author, ("Release", public_id), operation, &before, &after).await?;
