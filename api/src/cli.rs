@@ -120,6 +120,41 @@ enum Command {
         #[command(subcommand)]
         action: DocumentsAction,
     },
+    /// Webhook subscriptions: receivers of signed deliveries when content changes.
+    Webhook {
+        #[command(subcommand)]
+        action: WebhookAction,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum WebhookAction {
+    /// Subscribe a receiver; prints its id and its signing secret (shown this once).
+    Add {
+        /// Where to POST deliveries.
+        #[arg(long)]
+        url: String,
+        /// The events, comma-separated: `release.published`, `release.*`, `*`, …
+        #[arg(long, value_delimiter = ',', default_value = "*")]
+        events: Vec<String>,
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        webhooks: crate::config::WebhookSettings,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// List the subscriptions: id, state, events, URL.
+    List {
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
+    /// Remove a subscription by id, with its delivery log.
+    Remove {
+        id: uuid::Uuid,
+        #[command(flatten)]
+        database: DatabaseSettings,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -230,6 +265,7 @@ pub async fn run(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) ->
             or_print(json, export_command(kinds, format, output, database).await)?;
         }
         Command::Documents { action } => documents_command(action).await?,
+        Command::Webhook { action } => webhook_command(action).await?,
         Command::Demo { database } => {
             let (db, _) = connect(&database).await.context("cannot connect to the database")?;
             crate::startup::with_setup_lock(&db, crate::startup::migrate(&db)).await??;
@@ -275,6 +311,43 @@ async fn documents_command(action: DocumentsAction) -> anyhow::Result<()> {
             if !document::remove(&db, &id).await? {
                 anyhow::bail!("no trusted document `{id}`");
             }
+            println!("removed {id}");
+        }
+    }
+    Ok(())
+}
+
+async fn webhook_command(action: WebhookAction) -> anyhow::Result<()> {
+    use crate::service::webhook;
+    let (WebhookAction::Add { database, .. }
+    | WebhookAction::List { database }
+    | WebhookAction::Remove { database, .. }) = &action;
+    let db = open_migrated(database).await?;
+    match action {
+        WebhookAction::Add { url, events, description, webhooks, .. } => {
+            let input = webhook::WebhookInput {
+                url: Some(url),
+                events: Some(events),
+                description: Some(description),
+                enabled: None,
+            };
+            let (created, secret) = webhook::create(&db, &webhooks, input).await.map_err(|error| match error {
+                crate::ApiError::Invalid(errors) => anyhow::anyhow!(
+                    "{}",
+                    errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ")
+                ),
+                other => other.into(),
+            })?;
+            println!("{}\t{secret}", created.public_id);
+        }
+        WebhookAction::List { .. } => {
+            for found in webhook::list(&db).await? {
+                let state = if found.enabled { "enabled" } else { "disabled" };
+                println!("{}\t{state}\t{}\t{}", found.public_id, found.events, found.url);
+            }
+        }
+        WebhookAction::Remove { id, .. } => {
+            webhook::delete(&db, id).await?;
             println!("removed {id}");
         }
     }

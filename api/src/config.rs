@@ -250,6 +250,49 @@ impl Default for ChangeSettings {
     }
 }
 
+/// How webhooks are delivered.
+#[derive(Args, Clone, Debug)]
+pub struct WebhookSettings {
+    /// Whether this server sends deliveries (every server does by default; each delivery is made
+    /// by one of them).
+    #[arg(long = "webhook-delivery", env = "NEWSROOM_WEBHOOK_DELIVERY", default_value_t = true, action = clap::ArgAction::Set)]
+    pub deliver: bool,
+    /// The waits between attempts, comma-separated: after the last, a delivery has failed. The
+    /// default spans about three days. Each wait varies by up to a tenth (jitter).
+    #[arg(long = "webhook-retry-schedule", env = "NEWSROOM_WEBHOOK_RETRY_SCHEDULE", value_delimiter = ',',
+          default_value = "5s,5m,30m,2h,5h,10h,14h,20h,24h", value_parser = humantime::parse_duration)]
+    pub retry_schedule: Vec<Duration>,
+    /// How long one attempt may take before it counts as failed.
+    #[arg(long = "webhook-timeout", env = "NEWSROOM_WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+    /// Allow receivers on loopback, private and link-local addresses. Off by default: a webhook
+    /// must not become a way to reach the services beside newsroom.
+    #[arg(long = "webhook-allow-private-networks", env = "NEWSROOM_WEBHOOK_ALLOW_PRIVATE_NETWORKS", default_value_t = false, action = clap::ArgAction::Set)]
+    pub allow_private_networks: bool,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        let hours = |h: u64| Duration::from_secs(h * 3600);
+        Self {
+            deliver: true,
+            retry_schedule: vec![
+                Duration::from_secs(5),
+                Duration::from_secs(300),
+                Duration::from_secs(1800),
+                hours(2),
+                hours(5),
+                hours(10),
+                hours(14),
+                hours(20),
+                hours(24),
+            ],
+            timeout: Duration::from_secs(10),
+            allow_private_networks: false,
+        }
+    }
+}
+
 /// Everything `Application::build` needs.
 #[derive(Args, Clone, Debug)]
 pub struct Settings {
@@ -279,6 +322,8 @@ pub struct Settings {
     pub caching: CachingSettings,
     #[command(flatten)]
     pub changes: ChangeSettings,
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
 }
 
 impl Settings {
@@ -296,6 +341,7 @@ impl Settings {
             http: HttpSettings::default(),
             caching: CachingSettings::default(),
             changes: ChangeSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 

@@ -19,6 +19,7 @@ pub mod revision;
 pub mod scalar;
 pub mod search;
 pub mod topic;
+pub mod webhook;
 
 use async_graphql::{Context, EmptySubscription, MergedObject, SDLExportOptions, Schema, SchemaBuilder};
 use std::sync::Arc;
@@ -39,6 +40,7 @@ pub struct Query(
     audit::AuditQuery,
     feed::FeedQuery,
     changes::ChangeQuery,
+    webhook::WebhookQuery,
 );
 
 /// The schema newsroom serves.
@@ -99,9 +101,16 @@ pub(crate) fn builder() -> SchemaBuilder<Query, mutation::Mutation, EmptySubscri
 /// `reference_cache` is false) and its complexity limit. The depth limit is the route's to apply
 /// (`guard::refuse_too_deep`), since async-graphql's would count introspection too. Each request
 /// brings its own loader (see `request_loader`).
-pub fn build(db: DatabaseConnection, limits: &Limits, generation: Arc<Generation>, reference_cache: bool) -> AppSchema {
+pub fn build(
+    db: DatabaseConnection,
+    limits: &Limits,
+    generation: Arc<Generation>,
+    reference_cache: bool,
+    webhooks: crate::config::WebhookSettings,
+) -> AppSchema {
     builder()
         .limit_complexity(limits.max_complexity)
+        .data(webhooks)
         .data(db)
         .data(limits.clone())
         .data(generation)

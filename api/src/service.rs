@@ -13,6 +13,7 @@ pub mod organisation;
 pub mod release;
 pub mod search;
 pub mod topic;
+pub mod webhook;
 pub mod write;
 
 use sea_orm::{

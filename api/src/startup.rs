@@ -36,6 +36,8 @@ pub enum StartupError {
     Migrate(#[source] DbErr),
     #[error("cannot refresh the planner statistics: {0}")]
     Statistics(#[source] DbErr),
+    #[error("cannot start sending webhooks: {0}")]
+    Webhooks(#[source] crate::ApiError),
     #[error("cannot load the demo content: {0}")]
     Demo(#[source] crate::ApiError),
     #[error("cannot load the JWT keys: {0}")]
@@ -165,7 +167,7 @@ pub struct Application {
     port: u16,
     db: DatabaseConnection,
     statements: StatementCounter,
-    upkeep: Upkeep,
+    upkeep: Vec<Upkeep>,
 }
 
 /// Applies the pending migrations, then catches up with content written around the services.
@@ -197,6 +199,32 @@ impl Drop for Upkeep {
     fn drop(&mut self) {
         self.0.abort();
     }
+}
+
+/// Sends the webhook deliveries that are due, as soon as a write on this server queues one and at
+/// every tick for those queued by other servers and for retries. Off when this server is told
+/// not to deliver.
+fn send_webhooks(db: DatabaseConnection, settings: &Settings) -> Result<Upkeep, StartupError> {
+    let tick = settings.changes.tick.max(std::time::Duration::from_millis(10));
+    let sender = if settings.webhooks.deliver {
+        Some(crate::service::webhook::Sender::new(settings.webhooks.clone()).map_err(StartupError::Webhooks)?)
+    } else {
+        None
+    };
+    let task = tokio::spawn(async move {
+        let Some(sender) = sender else { return };
+        loop {
+            match sender.send_due(&db).await {
+                Ok(0) => crate::service::webhook::wait(tick).await,
+                Ok(_) => {}
+                Err(error) => {
+                    tracing::warn!(error = %error, "could not send webhook deliveries");
+                    tokio::time::sleep(tick).await;
+                }
+            }
+        }
+    });
+    Ok(Upkeep(task.abort_handle()))
 }
 
 /// Logs scheduled releases as they come due, every `tick`, and purges the change log past its
@@ -247,9 +275,12 @@ impl Application {
         .map_err(StartupError::Migrate)??;
         refresh_statistics(&db).await.map_err(StartupError::Statistics)?;
         keep_statistics_fresh(db.clone());
-        let clock_settings = crate::config::DatabaseSettings { max_connections: 1, ..settings.database.clone() };
-        let (clock_db, _) = connect(&clock_settings).await.map_err(StartupError::Connect)?;
-        let upkeep = keep_changes_current(clock_db, settings.changes.clone());
+        let upkeep_settings = crate::config::DatabaseSettings { max_connections: 3, ..settings.database.clone() };
+        let (upkeep_db, _) = connect(&upkeep_settings).await.map_err(StartupError::Connect)?;
+        let upkeep = vec![
+            keep_changes_current(upkeep_db.clone(), settings.changes.clone()),
+            send_webhooks(upkeep_db, &settings)?,
+        ];
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|source| StartupError::Bind { bind: settings.bind.clone(), source })?;
         let port =
@@ -257,7 +288,13 @@ impl Application {
 
         let generation = Arc::new(crate::service::write::Generation::default());
         let served = web::Data::new(routes::graphql::Served {
-            schema: graphql::build(db.clone(), &settings.limits, generation.clone(), settings.database.reference_cache),
+            schema: graphql::build(
+                db.clone(),
+                &settings.limits,
+                generation.clone(),
+                settings.database.reference_cache,
+                settings.webhooks.clone(),
+            ),
             batch_cost: graphql::guard::BatchCost::new(),
             limits: settings.limits.clone(),
             http: settings.http.clone(),

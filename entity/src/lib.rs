@@ -22,4 +22,7 @@ pub mod release_search;
 pub mod release_topic;
 pub mod topic;
 pub mod trusted_document;
+pub mod webhook;
+pub mod webhook_attempt;
+pub mod webhook_delivery;
 pub mod write_mark;

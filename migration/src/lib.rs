@@ -14,6 +14,7 @@ mod m20261201_000008_trusted_documents;
 mod m20261201_000009_country_codes_as_varchar;
 mod m20261201_000010_release_search;
 mod m20261201_000011_change_log;
+mod m20261201_000012_webhooks;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_country_codes_as_varchar::Migration),
             Box::new(m20261201_000010_release_search::Migration),
             Box::new(m20261201_000011_change_log::Migration),
+            Box::new(m20261201_000012_webhooks::Migration),
         ]
     }
 }

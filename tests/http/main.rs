@@ -30,3 +30,4 @@ mod schema;
 mod search;
 mod tokens;
 mod visibility;
+mod webhooks;

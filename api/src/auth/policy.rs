@@ -26,11 +26,13 @@ pub enum Operation {
     Import,
     /// Bulk export.
     Export,
+    /// Manage webhook subscriptions and read their deliveries.
+    ManageWebhooks,
 }
 
 impl Operation {
     /// Every operation, for tests that walk the whole table.
-    pub const ALL: [Operation; 9] = [
+    pub const ALL: [Operation; 10] = [
         Operation::ReadUnpublished,
         Operation::Create,
         Operation::Update,
@@ -40,6 +42,7 @@ impl Operation {
         Operation::ReadAudit,
         Operation::Import,
         Operation::Export,
+        Operation::ManageWebhooks,
     ];
 }
 
@@ -55,6 +58,7 @@ impl std::fmt::Display for Operation {
             Self::ReadAudit => "read the audit log",
             Self::Import => "import",
             Self::Export => "export",
+            Self::ManageWebhooks => "manage webhooks",
         })
     }
 }

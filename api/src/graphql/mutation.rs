@@ -82,4 +82,5 @@ pub struct Mutation(
     organisation::OrganisationMutation,
     contact::ContactMutation,
     topic::TopicMutation,
+    super::webhook::WebhookMutation,
 );

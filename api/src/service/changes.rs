@@ -191,6 +191,10 @@ async fn log_as(
     reason: Reason,
     now: DateTime<Utc>,
 ) -> Result<usize, ApiError> {
+    // The outbox: a change's deliveries are written with it. Positions are handed out under the
+    // write mark's lock, so the rows after the head read now are this transaction's.
+    let webhooks = super::webhook::enabled(txn).await?;
+    let before = if webhooks.is_empty() { None } else { Some(read_head(txn).await?.0) };
     let mut logged = 0;
     for subject in Subject::ALL {
         let mut ids: Vec<Uuid> = touched.iter().filter(|t| t.subject == subject).map(|t| t.id).collect();
@@ -205,6 +209,16 @@ async fn log_as(
                 change_log::Entity::insert_many(rows).exec_without_returning(txn).await?;
             }
         }
+    }
+    if let Some(before) = before
+        && logged > 0
+    {
+        let rows = change_log::Entity::find()
+            .filter(change_log::Column::Id.gt(before))
+            .order_by_asc(change_log::Column::Id)
+            .all(txn)
+            .await?;
+        super::webhook::enqueue(txn, &webhooks, &rows).await?;
     }
     Ok(logged)
 }
@@ -517,6 +531,7 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<usize, ApiError> {
         write::advance_mark(&txn).await?;
     }
     txn.commit().await?;
+    super::webhook::wake();
     Ok(logged)
 }
 
@@ -699,12 +714,12 @@ pub async fn page(
         Some(last) if more => last.id,
         _ => Ord::max(head, after_position),
     };
-    let entries: Vec<Entry> = rows.into_iter().filter_map(|row| entry(access, row)).collect();
+    let entries: Vec<Entry> = rows.into_iter().filter_map(|row| seen_by(access, row)).collect();
     Ok(Page { entries, cursor, more })
 }
 
-/// A row as `access` sees it.
-fn entry(access: &Access, row: change_log::Model) -> Option<Entry> {
+/// A row as `access` sees it (`None`: nothing it may see).
+pub fn seen_by(access: &Access, row: change_log::Model) -> Option<Entry> {
     let subject = Subject::from_name(&row.entity_type)?;
     let stored = Change::from_name(&row.change);
     let change = match access.viewer {
@@ -851,7 +866,7 @@ mod tests {
         let at = |public_before, public_after, change: Change, status: Option<&str>| {
             let mut row = previous(change, public_after, status);
             row.public_before = public_before;
-            entry(&anonymous, row).map(|entry| entry.change)
+            seen_by(&anonymous, row).map(|entry| entry.change)
         };
         assert_eq!(at(false, false, Change::Created, Some("draft")), None);
         assert_eq!(at(false, true, Change::Published, Some("published")), Some(Change::Published));
@@ -859,7 +874,7 @@ mod tests {
         assert_eq!(at(true, false, Change::Unpublished, Some("draft")), Some(Change::Unpublished));
         assert_eq!(at(true, false, Change::Archived, Some("archived")), Some(Change::Archived));
         assert_eq!(at(true, false, Change::Deleted, None), Some(Change::Deleted));
-        let editor = entry(&Access::preview(), previous(Change::Created, false, Some("draft")));
+        let editor = seen_by(&Access::preview(), previous(Change::Created, false, Some("draft")));
         assert_eq!(editor.map(|entry| entry.change), Some(Change::Created));
     }
 }

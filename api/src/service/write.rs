@@ -94,6 +94,7 @@ pub async fn commit(txn: DatabaseTransaction, author: Author<'_>, touched: &[Tou
     advance_mark(&txn).await?;
     super::changes::log(&txn, touched).await?;
     txn.commit().await?;
+    super::webhook::wake();
     author.generation.bump();
     Ok(())
 }
