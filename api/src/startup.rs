@@ -248,6 +248,9 @@ fn keep_changes_current(db: DatabaseConnection, settings: crate::config::ChangeS
                     Ok(purged) => tracing::info!(purged, "change-log entries past the retention purged"),
                     Err(error) => tracing::warn!(error = %error, "could not purge the change log"),
                 }
+                if let Err(error) = crate::service::webhook::purge(&db, retention).await {
+                    tracing::warn!(error = %error, "could not purge the webhook delivery log");
+                }
             }
         }
     });

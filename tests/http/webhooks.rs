@@ -240,6 +240,25 @@ async fn deliveries_are_signed_thin_and_name_the_change_log_cursor(app: TestApp)
     assert_eq!(events, ["release.archived", "release.updated", "release.published"], "newest first");
     assert!(deliveries.iter().all(|d| d["status"] == "delivered" && d["attempts"][0]["statusCode"] == 200));
     assert_eq!(deliveries[2]["messageId"], received[0].id.as_str());
+
+    // Redelivery, of one delivery and of a range of the change log: the same webhook-ids, so a
+    // receiver that has them already drops them.
+    let ids = "query($id: ID!) { webhook(id: $id) { deliveries { id } } }";
+    let first = app.data_as(&token("admin"), ids, json!({ "id": webhook })).await["webhook"]["deliveries"][2]["id"].clone();
+    let again = "mutation($id: ID!) { redeliverWebhookDelivery(id: $id) { status messageId } }";
+    let redelivered = app.data_as(&token("admin"), again, json!({ "id": first })).await;
+    assert_eq!(redelivered["redeliverWebhookDelivery"]["status"], "pending");
+    let received = receiver.until(10, |r| r.len() == 4).await;
+    assert_eq!(received[3].id, received[0].id);
+    assert_eq!(received[3].body, received[0].body, "the same bytes");
+    let before: i64 = payload["data"]["cursor"].as_str().unwrap().parse::<i64>().unwrap() - 1;
+    let range = "mutation($w: ID!, $after: String!) { redeliverChanges(webhook: $w, after: $after) }";
+    let queued = app.data_as(&token("admin"), range, json!({ "w": webhook, "after": before.to_string() })).await;
+    assert_eq!(queued["redeliverChanges"], 3);
+    let received = receiver.until(10, |r| r.len() == 7).await;
+    let originals: Vec<&str> = received[..3].iter().map(|r| r.id.as_str()).collect();
+    let copies: Vec<&str> = received[4..].iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(copies, originals, "in order, under their ids");
     // Only admins manage webhooks.
     let code = app.error_code_as(Some(&token("editor")), "{ webhooks { id } }", json!({})).await;
     assert_eq!(code, "FORBIDDEN");
@@ -527,6 +546,32 @@ db_tests!(spawn_webhooks =>
     a_server_killed_mid_delivery_loses_nothing,
 );
 
+/// `newsroom webhook add|list|remove`, on the binary, against the test's database.
+async fn the_command_line_manages_webhooks(app: TestApp) {
+    let newsroom = |args: &[&str], allow: bool| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_newsroom"));
+        command.args(args).args(["--database-url", app.database_url()]);
+        command.env("NEWSROOM_WEBHOOK_ALLOW_PRIVATE_NETWORKS", allow.to_string());
+        command.output().unwrap()
+    };
+    let refused = newsroom(&["webhook", "add", "--url", "http://127.0.0.1:9/hooks", "--events", "release.published"], false);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("private or loopback"), "{refused:?}");
+    let added = newsroom(&["webhook", "add", "--url", "http://127.0.0.1:9/hooks", "--events", "release.published,topic.*"], true);
+    assert!(added.status.success(), "{added:?}");
+    let stdout = String::from_utf8(added.stdout).unwrap();
+    let (id, secret) = stdout.trim().split_once('\t').unwrap();
+    assert!(secret.starts_with("whsec_"));
+    let listed = String::from_utf8(newsroom(&["webhook", "list"], false).stdout).unwrap();
+    assert!(listed.contains(id) && listed.contains("enabled") && listed.contains("release.published,topic.*"), "{listed}");
+    let data = app.data_as(&token("admin"), "{ webhooks { id url events } }", json!({})).await;
+    assert_eq!(data["webhooks"][0]["id"], id);
+    assert!(newsroom(&["webhook", "remove", id], false).status.success());
+    let data = app.data_as(&token("admin"), "{ webhooks { id } }", json!({})).await;
+    assert_eq!(data["webhooks"], json!([]));
+}
+
 db_tests!(TestApp::spawn_editorial =>
+    the_command_line_manages_webhooks,
     private_addresses_bad_events_and_other_roles_are_refused,
 );

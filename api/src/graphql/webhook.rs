@@ -37,6 +37,7 @@ pub struct Webhook {
     url: String,
     /// The events it receives: `release.published`, a type's `release.*`, or `*`.
     events: Vec<String>,
+    /// What it is for, in the admins' words.
     description: Option<String>,
     /// Whether deliveries are sent. Newsroom turns it off when the receiver answers 410 Gone.
     enabled: bool,
@@ -44,7 +45,9 @@ pub struct Webhook {
     disabled_reason: Option<String>,
     /// Until when deliveries are also signed with the secret before the last rotation.
     previous_secret_until: Option<DateTime<Utc>>,
+    /// When it was created.
     created_at: DateTime<Utc>,
+    /// When it last changed.
     updated_at: DateTime<Utc>,
     #[graphql(skip)]
     key: i32,
@@ -117,7 +120,9 @@ pub struct WebhookDelivery {
     last_status: Option<i32>,
     /// Why the last attempt failed without an answer (a timeout, a refused connection).
     last_error: Option<String>,
+    /// When the receiver accepted it.
     delivered_at: Option<DateTime<Utc>>,
+    /// When the change it announces committed.
     created_at: DateTime<Utc>,
     /// The JSON body every attempt sends.
     payload: String,
@@ -148,6 +153,7 @@ impl WebhookDelivery {
 /// One attempt at a delivery.
 #[derive(SimpleObject)]
 pub struct WebhookAttempt {
+    /// When it was sent.
     attempted_at: DateTime<Utc>,
     /// The receiver's HTTP status; none when it did not answer.
     status_code: Option<i32>,
@@ -171,6 +177,7 @@ impl From<webhook_attempt::Model> for WebhookAttempt {
 /// A webhook with its signing secret: answered once, when it is created or rotated.
 #[derive(SimpleObject)]
 pub struct WebhookWithSecret {
+    /// The subscription.
     webhook: Webhook,
     /// `whsec_…`: verify each delivery's `webhook-signature` with it (Standard Webhooks).
     secret: String,
@@ -186,14 +193,18 @@ pub struct CreateWebhookInput {
     /// `release.archived`, `release.deleted`, `topic.created` (… `organisation`, `commission`,
     /// `contact`), a type's `release.*`, or `*`.
     events: Vec<String>,
+    /// What it is for (at most 500 characters).
     description: Option<String>,
 }
 
 /// Changes to a subscription; what is left out stays.
 #[derive(InputObject)]
 pub struct UpdateWebhookInput {
+    /// A new receiver URL.
     url: Option<String>,
+    /// The events to receive instead.
     events: Option<Vec<String>>,
+    /// A new description; null clears it.
     description: MaybeUndefined<String>,
     /// Turn deliveries on or off.
     enabled: Option<bool>,

@@ -408,6 +408,17 @@ pub async fn redeliver(db: &DatabaseConnection, id: i64) -> Result<webhook_deliv
     Ok(updated)
 }
 
+/// Drops the finished deliveries (delivered or failed) of changes older than `retention`, with
+/// their attempts: the delivery log keeps what the change log keeps.
+pub async fn purge(db: &DatabaseConnection, retention: chrono::Duration) -> Result<u64, ApiError> {
+    let result = webhook_delivery::Entity::delete_many()
+        .filter(webhook_delivery::Column::Status.ne("pending"))
+        .filter(webhook_delivery::Column::CreatedAt.lt(Utc::now() - retention))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// A webhook's deliveries, newest first, optionally of one status.
 pub async fn deliveries(
     db: &impl ConnectionTrait,
