@@ -244,7 +244,8 @@ async fn deliveries_are_signed_thin_and_name_the_change_log_cursor(app: TestApp)
     // Redelivery, of one delivery and of a range of the change log: the same webhook-ids, so a
     // receiver that has them already drops them.
     let ids = "query($id: ID!) { webhook(id: $id) { deliveries { id } } }";
-    let first = app.data_as(&token("admin"), ids, json!({ "id": webhook })).await["webhook"]["deliveries"][2]["id"].clone();
+    let first =
+        app.data_as(&token("admin"), ids, json!({ "id": webhook })).await["webhook"]["deliveries"][2]["id"].clone();
     let again = "mutation($id: ID!) { redeliverWebhookDelivery(id: $id) { status messageId } }";
     let redelivered = app.data_as(&token("admin"), again, json!({ "id": first })).await;
     assert_eq!(redelivered["redeliverWebhookDelivery"]["status"], "pending");
@@ -554,16 +555,23 @@ async fn the_command_line_manages_webhooks(app: TestApp) {
         command.env("NEWSROOM_WEBHOOK_ALLOW_PRIVATE_NETWORKS", allow.to_string());
         command.output().unwrap()
     };
-    let refused = newsroom(&["webhook", "add", "--url", "http://127.0.0.1:9/hooks", "--events", "release.published"], false);
+    let refused =
+        newsroom(&["webhook", "add", "--url", "http://127.0.0.1:9/hooks", "--events", "release.published"], false);
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("private or loopback"), "{refused:?}");
-    let added = newsroom(&["webhook", "add", "--url", "http://127.0.0.1:9/hooks", "--events", "release.published,topic.*"], true);
+    let added = newsroom(
+        &["webhook", "add", "--url", "http://127.0.0.1:9/hooks", "--events", "release.published,topic.*"],
+        true,
+    );
     assert!(added.status.success(), "{added:?}");
     let stdout = String::from_utf8(added.stdout).unwrap();
     let (id, secret) = stdout.trim().split_once('\t').unwrap();
     assert!(secret.starts_with("whsec_"));
     let listed = String::from_utf8(newsroom(&["webhook", "list"], false).stdout).unwrap();
-    assert!(listed.contains(id) && listed.contains("enabled") && listed.contains("release.published,topic.*"), "{listed}");
+    assert!(
+        listed.contains(id) && listed.contains("enabled") && listed.contains("release.published,topic.*"),
+        "{listed}"
+    );
     let data = app.data_as(&token("admin"), "{ webhooks { id url events } }", json!({})).await;
     assert_eq!(data["webhooks"][0]["id"], id);
     assert!(newsroom(&["webhook", "remove", id], false).status.success());

@@ -22,6 +22,7 @@ use std::{
 use base64::{Engine, engine::general_purpose::STANDARD};
 use chrono::{DateTime, Utc};
 use entity::{change_log, webhook, webhook_attempt, webhook_delivery};
+use futures_util::{FutureExt, StreamExt};
 use hmac::{KeyInit, Mac};
 use sea_orm::{
     ActiveModelTrait,
@@ -519,12 +520,22 @@ impl Sender {
         let ids: Vec<i32> = leased.iter().map(|delivery| delivery.webhook_id).collect();
         let webhooks = webhook::Entity::find().filter(webhook::Column::Id.is_in(ids)).all(db).await?;
         let count = leased.len();
-        let attempts = leased.into_iter().filter_map(|delivery| {
-            let webhook = webhooks.iter().find(|webhook| webhook.id == delivery.webhook_id)?.clone();
-            Some(async move { self.attempt(db, &webhook, delivery).await })
-        });
-        for result in futures_util::future::join_all(attempts).await {
-            result?;
+        let mut attempts: futures_util::stream::FuturesUnordered<_> = leased
+            .into_iter()
+            .filter_map(|delivery| {
+                let webhook = webhooks.iter().find(|webhook| webhook.id == delivery.webhook_id)?.clone();
+                Some(async move { self.attempt(&webhook, delivery).await })
+            })
+            .collect();
+        // What has been answered is recorded together, one transaction for all the attempts that
+        // ended at about the same time: one write per burst rather than per delivery (on SQLite,
+        // whose writers take turns, per-delivery transactions starved the sender).
+        while let Some(first) = attempts.next().await {
+            let mut ended = vec![first];
+            while let Some(Some(next)) = attempts.next().now_or_never() {
+                ended.push(next);
+            }
+            record(db, ended).await?;
         }
         Ok(count)
     }
@@ -534,7 +545,6 @@ impl Sender {
     async fn lease_due(&self, db: &DatabaseConnection) -> Result<Vec<webhook_delivery::Model>, ApiError> {
         use webhook_delivery::Column;
         let now = Utc::now();
-        let txn = super::write::begin(db).await?;
         let earlier = Query::select()
             .expr(Expr::val(1))
             .from_as(webhook_delivery::Entity, "earlier")
@@ -556,9 +566,16 @@ impl Sender {
             .filter(Expr::exists(earlier).not())
             .order_by_asc(Column::Id)
             .limit(BATCH);
-        if db.get_database_backend() != sea_orm::DbBackend::Sqlite {
+        if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+            // SQLite's writers take turns: look first without the write lock, which the sender
+            // would otherwise take from every write it is woken by.
+            if select.clone().one(db).await?.is_none() {
+                return Ok(Vec::new());
+            }
+        } else {
             select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
+        let txn = super::write::begin(db).await?;
         let due = select.all(&txn).await?;
         if !due.is_empty() {
             webhook_delivery::Entity::update_many()
@@ -571,13 +588,8 @@ impl Sender {
         Ok(due)
     }
 
-    /// Sends one delivery and records what happened.
-    async fn attempt(
-        &self,
-        db: &DatabaseConnection,
-        webhook: &webhook::Model,
-        delivery: webhook_delivery::Model,
-    ) -> Result<(), ApiError> {
+    /// Sends one delivery; what happened, to record.
+    async fn attempt(&self, webhook: &webhook::Model, delivery: webhook_delivery::Model) -> Attempted {
         let now = Utc::now();
         let mut secrets = vec![webhook.secret.as_str()];
         if let (Some(previous), Some(until)) = (&webhook.previous_secret, webhook.previous_secret_until)
@@ -628,13 +640,6 @@ impl Sender {
                 None => row.status = Set("failed".into()),
             },
         }
-        let txn = db.begin().await?;
-        webhook_delivery::Entity::update_many()
-            .set(row)
-            .filter(webhook_delivery::Column::Id.eq(delivery.id))
-            .filter(webhook_delivery::Column::Status.eq("pending"))
-            .exec(&txn)
-            .await?;
         let attempt = webhook_attempt::ActiveModel {
             delivery_id: Set(delivery.id),
             attempted_at: Set(now),
@@ -643,20 +648,47 @@ impl Sender {
             error: Set(error),
             ..Default::default()
         };
-        webhook_attempt::Entity::insert(attempt).exec_without_returning(&txn).await?;
-        if gone {
+        Attempted { delivery: delivery.id, row, attempt, gone: gone.then_some(webhook.id) }
+    }
+}
+
+/// One attempt, as it is to be recorded.
+struct Attempted {
+    delivery: i64,
+    /// The delivery's new state.
+    row: webhook_delivery::ActiveModel,
+    attempt: webhook_attempt::ActiveModel,
+    /// The webhook to disable: its receiver answered 410 Gone.
+    gone: Option<i32>,
+}
+
+/// Records `attempts` in one transaction: each delivery's new state (if it is still pending: a
+/// redelivery asked meanwhile wins), the attempts, and the webhooks whose receivers are gone.
+async fn record(db: &DatabaseConnection, attempts: Vec<Attempted>) -> Result<(), ApiError> {
+    let txn = super::write::begin(db).await?;
+    let mut rows = Vec::with_capacity(attempts.len());
+    for attempted in attempts {
+        webhook_delivery::Entity::update_many()
+            .set(attempted.row)
+            .filter(webhook_delivery::Column::Id.eq(attempted.delivery))
+            .filter(webhook_delivery::Column::Status.eq("pending"))
+            .exec(&txn)
+            .await?;
+        if let Some(webhook) = attempted.gone {
             // 410 Gone: the receiver says it will never want these; stop sending any.
             webhook::Entity::update_many()
                 .col_expr(webhook::Column::Enabled, Expr::value(false))
                 .col_expr(webhook::Column::DisabledReason, Expr::value("the receiver answered 410 Gone"))
                 .col_expr(webhook::Column::UpdatedAt, Expr::value(Utc::now()))
-                .filter(webhook::Column::Id.eq(webhook.id))
+                .filter(webhook::Column::Id.eq(webhook))
                 .exec(&txn)
                 .await?;
         }
-        txn.commit().await?;
-        Ok(())
+        rows.push(attempted.attempt);
     }
+    super::bulk::insert_all(&txn, rows).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// An error with its causes, for the delivery log.
