@@ -77,7 +77,7 @@ run() { # engine, mode (off|on), round
     : >"$OUT/received.log"
   fi
   local before; before=$(logged "$engine")
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$OUT/write-$engine.lua" "http://127.0.0.1:$(port_of "$engine")" \
+  wrk -t"$(( CONNECTIONS < 2 ? 1 : 2 ))" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$OUT/write-$engine.lua" "http://127.0.0.1:$(port_of "$engine")" \
     >"$OUT/wrk-$engine-$mode-$round.txt"
   local rate; rate=$(awk '/Requests\/sec/ {print $2}' "$OUT/wrk-$engine-$mode-$round.txt")
   local writes=$(( $(logged "$engine") - before ))

@@ -517,7 +517,7 @@ pub async fn catch_up(db: &DatabaseConnection) -> Result<usize, ApiError> {
     if due(db, through, Utc::now(), true).await?.is_empty() {
         return Ok(0);
     }
-    let txn = write::begin(db).await?;
+    let txn = write::begin_next(db).await?;
     lock_mark(&txn).await?;
     // Read again under the lock: another server may have logged them meanwhile, and a write
     // that was committing when we looked is visible now.

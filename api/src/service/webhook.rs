@@ -575,7 +575,7 @@ impl Sender {
         } else {
             select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
-        let txn = super::write::begin(db).await?;
+        let txn = super::write::begin_next(db).await?;
         let due = select.all(&txn).await?;
         if !due.is_empty() {
             webhook_delivery::Entity::update_many()
@@ -665,7 +665,7 @@ struct Attempted {
 /// Records `attempts` in one transaction: each delivery's new state (if it is still pending: a
 /// redelivery asked meanwhile wins), the attempts, and the webhooks whose receivers are gone.
 async fn record(db: &DatabaseConnection, attempts: Vec<Attempted>) -> Result<(), ApiError> {
-    let txn = super::write::begin(db).await?;
+    let txn = super::write::begin_next(db).await?;
     let mut rows = Vec::with_capacity(attempts.len());
     for attempted in attempts {
         webhook_delivery::Entity::update_many()
