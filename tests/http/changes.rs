@@ -134,21 +134,40 @@ async fn cursors_are_checked_and_expire_with_the_retention(app: TestApp) {
         let body: Value = response.json().await.unwrap();
         assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some(code), Some(field)), "{query}: {body}");
     }
-    // Everything older than a zero retention goes; a cursor from before the purge has expired,
-    // one from after it has not.
+    // Entries older than a zero retention go, but for each record's latest: a cursor from before
+    // the purge has expired, one from after it has not.
+    let id = draft(&app, "changes-purged").await;
+    step(&app, "publishRelease", &id).await;
+    let (_, before_archive) = read_all(&app, Some(&token("editor")), None, "", 1000).await;
+    step(&app, "archiveRelease", &id).await;
     let purged = api::service::changes::purge(app.db(), chrono::Duration::zero(), 100_000).await.unwrap();
-    assert!(purged > 0);
+    assert_eq!(purged, 2, "the draft's creation and its publication, superseded by the archiving");
     let response = app.client.get(format!("{}/api/changes?after=1", app.address)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::GONE);
     let body: Value = response.json().await.unwrap();
     assert_eq!((body["code"].as_str(), body["field"].as_str()), (Some("CURSOR_EXPIRED"), Some("after")), "{body}");
     let query = "query($after: String) { changes(after: $after) { endCursor } }";
     assert_eq!(app.error_code(query, json!({ "after": "1" })).await, "CURSOR_EXPIRED");
-    let (entries, _) = read_all(&app, None, Some(&head), "", 10).await;
-    assert!(entries.is_empty());
-    // A fresh sync still works: from the start, with nothing before the retention.
-    let (entries, _) = read_all(&app, None, None, "", 10).await;
-    assert!(entries.is_empty(), "{entries:?}");
+    let (entries, _) = read_all(&app, Some(&token("editor")), Some(&before_archive), "", 10).await;
+    assert_eq!(changes_of(&entries, &uuid_of(&id)), ["archived"]);
+    assert!(head.parse::<i64>().unwrap() < before_archive.parse::<i64>().unwrap());
+    // A fresh sync still finds every public release, by its latest entry; and a record whose
+    // entries are old is still seen going.
+    let (entries, _) = read_all(&app, None, None, "", 100).await;
+    let published =
+        app.data("{ releases(first: 100) { totalCount } }", json!({})).await["releases"]["totalCount"].clone();
+    let live = entries.iter().filter(|e| e["type"] == "release" && e["record"].is_object()).count();
+    assert_eq!(json!(live), published);
+    // The archived release is there too, as its tombstone.
+    assert_eq!(changes_of(&entries, &uuid_of(&id)), ["archived"]);
+    let (_, end) = read_all(&app, None, None, "", 1000).await;
+    let quito = app.data("{ releases(first: 1) { nodes { id } } }", json!({})).await["releases"]["nodes"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    step(&app, "deleteRelease", &quito).await;
+    let (gone, _) = read_all(&app, None, Some(&end), "", 10).await;
+    assert_eq!(changes_of(&gone, &uuid_of(&quito)), ["deleted"]);
 }
 
 async fn a_scheduled_release_enters_the_log_at_its_instant(app: TestApp) {

@@ -554,21 +554,33 @@ async fn due(
     Ok(select.into_tuple().all(db).await?)
 }
 
-/// Drops the rows older than `retention`, up to `batch` of them; a cursor before the newest one
-/// dropped has expired. Returns how many went.
+/// Drops the entries older than `retention` that a later entry of the same record supersedes,
+/// and the tombstones of deleted records, up to `batch` of them; a cursor before the newest one
+/// dropped has expired. A record's latest entry stays while the record does: it is what the
+/// record's next change is named against (a record whose entry was gone would be deleted without
+/// a tombstone), and what an initial sync finds it by. Returns how many went.
 pub async fn purge(db: &DatabaseConnection, retention: Duration, batch: u64) -> Result<usize, ApiError> {
+    use change_log::Column;
     let cutoff = Utc::now() - retention;
+    let later = Query::select()
+        .expr(Expr::val(1))
+        .from_as(change_log::Entity, "later")
+        .and_where(Expr::col(("later", Column::EntityType)).equals((change_log::Entity, Column::EntityType)))
+        .and_where(Expr::col(("later", Column::RecordId)).equals((change_log::Entity, Column::RecordId)))
+        .and_where(Expr::col(("later", Column::Id)).gt(Expr::col((change_log::Entity, Column::Id))))
+        .to_owned();
     let old: Vec<i64> = change_log::Entity::find()
         .select_only()
-        .column(change_log::Column::Id)
-        .filter(change_log::Column::At.lt(cutoff))
-        .order_by_asc(change_log::Column::Id)
+        .column(Column::Id)
+        .filter(Column::At.lt(cutoff))
+        .filter(Condition::any().add(Column::Change.eq(Change::Deleted.name())).add(Expr::exists(later)))
+        .order_by_asc(Column::Id)
         .limit(batch)
         .into_tuple()
         .all(db)
         .await?;
     let Some(&newest) = old.iter().max() else { return Ok(0) };
-    let txn = write::begin(db).await?;
+    let txn = write::begin_next(db).await?;
     lock_mark(&txn).await?;
     change_log::Entity::delete_many().filter(change_log::Column::Id.is_in(old.iter().copied())).exec(&txn).await?;
     change_clock::Entity::update_many()
