@@ -62,6 +62,18 @@ struct Receiver {
     script: Arc<Mutex<Script>>,
     /// Requests that have arrived, answered or not (a hanging one is in flight).
     arrived: Arc<std::sync::atomic::AtomicUsize>,
+    _server: Arc<Stopper>,
+}
+
+/// Stops a receiver's server when the test is done with it: its worker threads are its own, and
+/// would outlive the test's runtime, holding requests that hang.
+struct Stopper(actix_web::dev::ServerHandle);
+
+impl Drop for Stopper {
+    fn drop(&mut self) {
+        let handle = self.0.clone();
+        tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(handle.stop(false)));
+    }
 }
 
 impl Receiver {
@@ -117,8 +129,9 @@ impl Receiver {
         .listen(listener)
         .unwrap()
         .run();
+        let stopper = Arc::new(Stopper(server.handle()));
         tokio::spawn(server);
-        Self { url: format!("http://127.0.0.1:{port}/hooks"), received, script, arrived }
+        Self { url: format!("http://127.0.0.1:{port}/hooks"), received, script, arrived, _server: stopper }
     }
 
     fn received(&self) -> Vec<Received> {
