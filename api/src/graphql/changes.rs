@@ -152,6 +152,7 @@ pub struct ChangeEntry {
     record: Option<Node>,
 }
 
+/// One entry of the change log: a change to a record, at its place in commit order.
 #[Object]
 impl ChangeEntry {
     /// Where the entry sits in the log: pass it as `after` to read what came after it.

@@ -106,7 +106,7 @@ pub struct WebhookDelivery {
     id: ID,
     /// The `webhook-id` header: the same on every attempt and redelivery.
     message_id: String,
-    /// e.g. `release.published`.
+    /// The event, e.g. `release.published`.
     event: String,
     /// The change-log cursor of the change it announces.
     cursor: String,
