@@ -172,6 +172,8 @@ async fn malformed_searches_are_never_errors(app: TestApp) {
         "-floods",
         "(((",
         "'; DROP TABLE release; --",
+        // PostgreSQL gets the search written into its statement (`service::search::tsquery`).
+        "O'Brien d'Ivoire ''x'' \\' $1 $$",
         "\\",
         "%_%",
         "NOT",

@@ -288,9 +288,10 @@ pub async fn list_ranked(
     let backend = db.get_database_backend();
     // Ranked over keys alone, then joined to the rows of the page only: the sort never carries
     // rows, and on SQLite the ranking reads an index instead of every match's row.
-    let mut keys = filtered(backend, access, filter).select_only().column(release::Column::Id).into_query();
+    let unsearched = Filter { search: None, ..filter.clone() };
+    let mut keys = filtered(backend, access, &unsearched).select_only().column(release::Column::Id).into_query();
     let rank = match filter.search_query() {
-        Some(query) => super::search::rank(backend, &query),
+        Some(query) => super::search::ranked(backend, &query, &mut keys),
         None if backend == sea_orm::DbBackend::Postgres => Expr::cust("CAST(0 AS BIGINT)"),
         None => Expr::cust("0"),
     };
