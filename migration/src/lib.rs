@@ -15,6 +15,7 @@ mod m20261201_000009_country_codes_as_varchar;
 mod m20261201_000010_release_search;
 mod m20261201_000011_change_log;
 mod m20261201_000012_webhooks;
+mod m20261207_000013_release_visibility_index;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_release_search::Migration),
             Box::new(m20261201_000011_change_log::Migration),
             Box::new(m20261201_000012_webhooks::Migration),
+            Box::new(m20261207_000013_release_visibility_index::Migration),
         ]
     }
 }

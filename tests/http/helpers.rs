@@ -314,3 +314,13 @@ macro_rules! db_tests {
         )*
     };
 }
+
+/// Rolls `db` back to the schema before the migration whose name contains `name` (say
+/// `"000005"`): the migrations after it are counted from the list, so a new one changes nothing.
+pub async fn roll_back_before(db: &DatabaseConnection, name: &str) {
+    use migration::{Migrator, MigratorTrait};
+    let migrations = Migrator::migrations();
+    let position = migrations.iter().position(|migration| migration.name().contains(name));
+    let position = position.unwrap_or_else(|| panic!("no migration named {name}"));
+    Migrator::down(db, Some((migrations.len() - position) as u32)).await.unwrap();
+}

@@ -324,8 +324,7 @@ async fn a_database_before_names_and_external_ids_is_carried_forward(app: TestAp
     use sea_orm::ConnectionTrait;
     let before = export(&app, "").await;
     let db = app.db();
-    // Back before migration 7 (8 to 12 come after it).
-    Migrator::down(db, Some(6)).await.unwrap();
+    crate::helpers::roll_back_before(db, "000007").await;
     assert!(db.execute_unprepared("SELECT names FROM topic").await.is_err(), "the old schema");
     Migrator::up(db, None).await.unwrap();
     assert_eq!(export(&app, "").await, before);

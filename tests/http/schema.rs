@@ -41,8 +41,7 @@ async fn a_database_of_the_previous_schema_is_carried_forward(app: TestApp) {
     };
     let before = export().await;
     let db = app.db();
-    // Back before migration 5 (5 to 12 rolled back).
-    Migrator::down(db, Some(8)).await.unwrap();
+    crate::helpers::roll_back_before(db, "000005").await;
     assert!(db.execute_unprepared("SELECT body_format FROM release").await.is_err(), "the old schema");
     assert!(db.execute_unprepared("SELECT country FROM release_country").await.is_err(), "the old schema");
     Migrator::up(db, None).await.unwrap();
