@@ -76,9 +76,10 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
             // index-ordered lists that replanning cost 0.6 ms per statement, ten times the
             // execution: the generic plan is as good and is planned once per connection.
             //
-            // JIT compilation pays off for long analytical queries; ours are short, but a generic
-            // plan over many matching rows (a common word searched in 100,000 releases) costs past
-            // `jit_above_cost`, and each execution then spent ~20 ms compiling what runs in 100.
+            // JIT compilation pays off for long analytical queries; ours are short, but a search
+            // planned for what it matches (`service::search::tsquery`) can cost past
+            // `jit_above_cost` (a common word in 100,000 releases: ~253,000), and each execution
+            // then spent ~20 ms compiling what runs in 100.
             options.options([("plan_cache_mode", "force_generic_plan"), ("jit", "off")])
         })
         .map_sqlx_sqlite_opts(|options| {
