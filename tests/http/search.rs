@@ -18,6 +18,7 @@ db_tests!(spawn =>
     every_write_keeps_the_index_current,
     feeds_of_a_saved_search,
     releases_from_before_the_index_are_indexed_at_start_up,
+    a_ranked_page_counts_its_total_in_its_own_statement,
 );
 
 async fn spawn(backend: crate::helpers::Backend) -> Option<TestApp> {
@@ -393,4 +394,52 @@ async fn releases_from_before_the_index_are_indexed_at_start_up(app: TestApp) {
     // The next server to start indexes them.
     let restarted = app.spawn_beside(|_| {}).await;
     assert_eq!(search(&restarted, None, json!({ "search": "quito" })).await.1, 3);
+}
+
+/// A ranked page that asks for `totalCount` counts it in the statement that reads the page (the
+/// count window of `service::release::list_ranked`): the same total as a list by date counts
+/// apart, no statement more than without it, and a page past the end still knows the total.
+async fn a_ranked_page_counts_its_total_in_its_own_statement(app: TestApp) {
+    import(&app, data_file("search_multilingual.ndjson")).await;
+    let search = "national OR nacional OR traite OR floods OR inundaciones OR alimentaire OR zanzibar";
+    let ranked = |total: bool| {
+        format!(
+            "query($after: String) {{ releases(first: 2, after: $after, filter: {{ search: \"{search}\" }}, \
+             orderBy: {{ field: RELEVANCE }}) {{ {} pageInfo {{ hasNextPage endCursor }} edges {{ node {{ slug }} }} }} }}",
+            if total { "totalCount" } else { "" }
+        )
+    };
+    let dated = format!("{{ releases(filter: {{ search: \"{search}\" }}) {{ totalCount }} }}");
+    let expected = app.data(&dated, json!({})).await["releases"]["totalCount"].as_u64().unwrap();
+    assert!(expected > 2, "the search finds {expected} releases: too few to page");
+    let statements = |query: String| {
+        let app = &app;
+        async move {
+            app.data(&query, json!({})).await;
+            let before = app.statements();
+            let data = app.data(&query, json!({})).await;
+            (app.statements() - before, data)
+        }
+    };
+    let (with_total, data) = statements(ranked(true)).await;
+    let (without_total, _) = statements(ranked(false)).await;
+    assert_eq!(with_total, without_total, "totalCount cost {} statements more", with_total - without_total);
+    assert_eq!(data["releases"]["totalCount"].as_u64(), Some(expected), "{data:#}");
+    // Every page agrees, and one past the end (no row to count on) counts apart.
+    let mut after = Value::Null;
+    let mut seen = 0;
+    loop {
+        let page = app.data(&ranked(true), json!({ "after": after })).await;
+        let releases = &page["releases"];
+        assert_eq!(releases["totalCount"].as_u64(), Some(expected), "{page:#}");
+        seen += releases["edges"].as_array().unwrap().len() as u64;
+        after = releases["pageInfo"]["endCursor"].clone();
+        if !releases["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+    }
+    assert_eq!(seen, expected);
+    let past = app.data(&ranked(true), json!({ "after": after })).await;
+    assert_eq!(past["releases"]["edges"], json!([]), "{past:#}");
+    assert_eq!(past["releases"]["totalCount"].as_u64(), Some(expected), "{past:#}");
 }

@@ -107,6 +107,11 @@ impl TotalCount {
     {
         Self { known: None, count: Box::new(move || Box::pin(count())) }
     }
+
+    /// The same, answering `known` without counting when it is `Some`.
+    pub fn knowing(self, known: Option<u64>) -> Self {
+        Self { known: known.or(self.known), ..self }
+    }
 }
 
 #[Object]

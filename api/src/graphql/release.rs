@@ -27,7 +27,7 @@ use crate::{
     body,
     error::{ApiError, GqlResult},
     service,
-    service::release::{Columns, Filter, Order, OrderField, Parent},
+    service::release::{Columns, Filter, Order, OrderField, Parent, RankedRead},
     validate,
 };
 
@@ -465,18 +465,21 @@ pub async fn connection(
     let reference = ctx.data::<Reference>()?;
     let hit = |release: &release::Model| ReleaseHit::from(search.as_ref().map(|query| highlights(query, release)));
     if order.field == OrderField::Relevance {
+        let total = ctx.look_ahead().field("totalCount").exists();
         let fetch = |seek, limit| async move {
-            let rows =
-                service::release::list_ranked(&db, &access, &filter, order.direction, &seek, limit, columns).await?;
+            let read = RankedRead { limit, columns, total };
+            let (rows, total) =
+                service::release::list_ranked(&db, &access, &filter, order.direction, &seek, read).await?;
             let ids: Vec<i32> = rows.iter().map(|(_, row)| row.id).collect();
             let preloaded = Arc::new(preload(&db, reference, &ids, wants).await?);
-            Ok(rows
+            let rows = rows
                 .into_iter()
                 .map(|(key, row)| {
                     let hit = hit(&row);
                     (key, Release(row, Some(preloaded.clone())), hit)
                 })
-                .collect())
+                .collect();
+            Ok((rows, total))
         };
         return ranked(ctx, &args, TotalCount::new(count), fetch).await;
     }

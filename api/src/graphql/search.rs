@@ -199,10 +199,13 @@ pub async fn ranked<Fetch, FetchFut>(
 ) -> async_graphql::Result<ReleaseConnection>
 where
     Fetch: FnOnce(Seek, u64) -> FetchFut,
-    FetchFut: Future<Output = Result<Vec<(RankKey, super::release::Release, ReleaseHit)>, ApiError>>,
+    FetchFut: Future<Output = Result<RankedRows, ApiError>>,
 {
     let limits = ctx.data::<Limits>()?;
     let window = RankedWindow::resolve(args, limits).extend()?;
-    let rows = fetch(window.seek.clone(), window.limit).await.extend()?;
-    Ok(window.connection(rows, total))
+    let (rows, known) = fetch(window.seek.clone(), window.limit).await.extend()?;
+    Ok(window.connection(rows, total.knowing(known)))
 }
+
+/// What a ranked page's fetch returns: its rows, and how many match in all when it counted them.
+pub type RankedRows = (Vec<(RankKey, super::release::Release, ReleaseHit)>, Option<u64>);

@@ -273,18 +273,27 @@ pub struct Seek {
     pub backwards: bool,
 }
 
-/// Up to `limit` releases `access` may see that match `filter`, by rank (`service::search`) in
-/// `direction`, from `seek` (nearest first: a backwards page comes reversed). Keyset paging: the
-/// page holds the same releases whatever was written before `seek.from`.
+/// What a page of a ranked list reads: up to `limit` releases, their `columns`, and with `total`
+/// how many releases match in all.
+#[derive(Clone, Copy, Debug)]
+pub struct RankedRead {
+    pub limit: u64,
+    pub columns: Columns,
+    pub total: bool,
+}
+
+/// Up to `read.limit` releases `access` may see that match `filter`, by rank (`service::search`)
+/// in `direction`, from `seek` (nearest first: a backwards page comes reversed), and with
+/// `read.total` how many match in all (`None` when the page is empty). Keyset paging: the page
+/// holds the same releases whatever was written before `seek.from`.
 pub async fn list_ranked(
     db: &impl ConnectionTrait,
     access: &Access,
     filter: &Filter,
     direction: Direction,
     seek: &Seek,
-    limit: u64,
-    columns: Columns,
-) -> Result<Vec<(RankKey, release::Model)>, ApiError> {
+    read: RankedRead,
+) -> Result<(Vec<(RankKey, release::Model)>, Option<u64>), ApiError> {
     let backend = db.get_database_backend();
     // Ranked over keys alone, then joined to the rows of the page only: the sort never carries
     // rows, and on SQLite the ranking reads an index instead of every match's row.
@@ -300,6 +309,12 @@ pub async fn list_ranked(
         Expr::col((release::Entity, release::Column::CreatedAt)),
     ]);
     keys.expr_as(rank, Alias::new("search_rank")).expr_as(at, Alias::new("ranked_at"));
+    if read.total {
+        // Counted over every match before the page is cut from them: a search's count then costs
+        // no second pass over its index (a separate count matched a common search again: 50 of
+        // its 170 ms on PostgreSQL, 22 of 72 on SQLite, at 100,000 releases).
+        keys.expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("search_total"));
+    }
     let ascending = (direction == Direction::Asc) != seek.backwards;
     let order = if ascending { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
     let ranked = Alias::new("ranked");
@@ -324,8 +339,11 @@ pub async fn list_ranked(
     page.order_by(Alias::new("search_rank"), order.clone())
         .order_by(Alias::new("ranked_at"), order.clone())
         .order_by(Alias::new("id"), order.clone())
-        .limit(limit);
-    let mut outer = with_columns(release::Entity::find(), columns).into_query();
+        .limit(read.limit);
+    let mut outer = with_columns(release::Entity::find(), read.columns).into_query();
+    if read.total {
+        outer.expr(Expr::col((ranked.clone(), Alias::new("search_total"))));
+    }
     outer
         .expr(Expr::col((ranked.clone(), Alias::new("search_rank"))))
         .expr(Expr::col((ranked.clone(), Alias::new("ranked_at"))))
@@ -339,18 +357,25 @@ pub async fn list_ranked(
         .order_by((ranked.clone(), Alias::new("ranked_at")), order.clone())
         .order_by((ranked, Alias::new("id")), order);
     let rows = db.query_all_raw(backend.build(&outer)).await?;
-    rows.iter()
+    // Engines type a rank or a count as BIGINT or INTEGER.
+    let integer = |row: &sea_orm::QueryResult, column: &str| match row.try_get::<i64>("", column) {
+        Ok(value) => Ok(value),
+        Err(_) => row.try_get::<i32>("", column).map(i64::from),
+    };
+    let total = match rows.first() {
+        Some(row) if read.total => Some(u64::try_from(integer(row, "search_total")?).unwrap_or(0)),
+        _ => None,
+    };
+    let page = rows
+        .iter()
         .map(|row| {
-            let rank = match row.try_get::<i64>("", "search_rank") {
-                Ok(rank) => rank,
-                Err(_) => i64::from(row.try_get::<i32>("", "search_rank")?),
-            };
+            let rank = integer(row, "search_rank")?;
             let model = release::Model::from_query_result(row, "")?;
             let at = row.try_get::<DateTime<Utc>>("", "ranked_at")?;
             Ok((RankKey { rank, at, id: model.id }, model))
         })
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(ApiError::from)
+        .collect::<Result<_, sea_orm::DbErr>>()?;
+    Ok((page, total))
 }
 
 pub(crate) fn filtered(backend: sea_orm::DbBackend, access: &Access, filter: &Filter) -> Select<release::Entity> {
