@@ -91,7 +91,8 @@ RUST_LOG=warn "$BIN" serve --bind 127.0.0.1:8184 --reference-cache false --respo
   >"$OUT/newsroom.log" 2>&1 &
 pids+=($!)
 bash "$HARNESS/peer.sh" start "$PG_URL"
-for _ in $(seq 100); do curl -sf -o /dev/null "${NEWSROOM%/graphql}/readyz" && break; sleep 0.2; done
+# The first start on a freshly seeded database indexes every release for search first (minutes at 100,000).
+for _ in $(seq 3000); do curl -sf -o /dev/null "${NEWSROOM%/graphql}/readyz" && break; sleep 0.2; done
 
 # Page 50 starts after release 980: each side's own cursor for it.
 python3 - "$NEWSROOM" "$PEER" "$OUT" <<'PY'

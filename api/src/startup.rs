@@ -80,7 +80,14 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<(DatabaseConnection,
             // planned for what it matches (`service::search::tsquery`) can cost past
             // `jit_above_cost` (a common word in 100,000 releases: ~253,000), and each execution
             // then spent ~20 ms compiling what runs in 100.
-            options.options([("plan_cache_mode", "force_generic_plan"), ("jit", "off")])
+            //
+            // A generic plan cannot see how many keys `= ANY($1)` holds and guesses ten, and at the
+            // default `random_page_cost` (4, a spinning disk's) ten index probes look dearer than
+            // hashing a whole table: a release page hashed all 1,000 organisations and 2,000
+            // contacts to join its two. Newsroom's working set is small and hot (cached, or on
+            // SSD), which the usual SSD setting describes: it halved a release page's time at
+            // 100,000 releases (docs/benchmarks.md).
+            options.options([("plan_cache_mode", "force_generic_plan"), ("jit", "off"), ("random_page_cost", "1.1")])
         })
         .map_sqlx_sqlite_opts(|options| {
             // WAL lets readers run while a writer commits; the busy timeout queues writers instead

@@ -192,11 +192,15 @@ pub async fn list_under(
     if parents.is_empty() {
         return Ok(Vec::new());
     }
+    let backend = db.get_database_backend();
     let (column, direction) = order.sort();
-    let mut inner = with_columns(filtered(db.get_database_backend(), access, filter), columns).into_query();
-    under(&mut inner, parent, parents);
+    // Numbered over keys alone, then joined to the rows of the page only: an organisation named
+    // by 250 releases had each of their rows read and sorted to show ten, where the keys come
+    // from the visibility index (idx_release_visible) without touching the table.
+    let mut keys = filtered(backend, access, filter).select_only().column(release::Column::Id).into_query();
+    under(&mut keys, parent, parents);
     let (junction, _, parent_id) = parent.junction();
-    inner.expr_window_as(
+    keys.expr_window_as(
         Expr::cust("ROW_NUMBER()"),
         WindowStatement::partition_by((junction, parent_id))
             .order_by((release::Entity, column), direction.clone())
@@ -204,15 +208,21 @@ pub async fn list_under(
             .to_owned(),
         Alias::new("row_number"),
     );
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner, Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("row_number")).gt(page.offset))
-        .and_where(Expr::col(Alias::new("row_number")).lte(page.offset + page.limit))
-        .order_by(Alias::new("parent_id"), sea_orm::Order::Asc)
-        .order_by(Alias::new("row_number"), sea_orm::Order::Asc)
-        .to_owned();
-    let rows = db.query_all_raw(db.get_database_backend().build(&outer)).await?;
+    let ranked = Alias::new("ranked");
+    let mut outer = with_columns(release::Entity::find(), columns).into_query();
+    outer
+        .expr(Expr::col((ranked.clone(), Alias::new("parent_id"))))
+        .join_subquery(
+            JoinType::InnerJoin,
+            keys,
+            ranked.clone(),
+            Expr::col((ranked.clone(), release::Column::Id)).equals((release::Entity, release::Column::Id)),
+        )
+        .and_where(Expr::col((ranked.clone(), Alias::new("row_number"))).gt(page.offset))
+        .and_where(Expr::col((ranked.clone(), Alias::new("row_number"))).lte(page.offset + page.limit))
+        .order_by((ranked.clone(), Alias::new("parent_id")), sea_orm::Order::Asc)
+        .order_by((ranked, Alias::new("row_number")), sea_orm::Order::Asc);
+    let rows = db.query_all_raw(backend.build(&outer)).await?;
     rows.iter()
         .map(|row| Ok((row.try_get::<i32>("", "parent_id")?, release::Model::from_query_result(row, "")?)))
         .collect::<Result<_, sea_orm::DbErr>>()
