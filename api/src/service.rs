@@ -17,8 +17,8 @@ pub mod webhook;
 pub mod write;
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Select,
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QueryTrait, Select,
     sea_query::{Expr, ExprTrait, Func, LikeExpr, SimpleExpr, extension::postgres::PgFunc},
 };
 
@@ -128,8 +128,18 @@ pub async fn page<E: EntityTrait>(
     db: &impl ConnectionTrait,
     select: Select<E>,
     page: Page,
-) -> Result<Vec<E::Model>, ApiError> {
-    Ok(select.offset(page.offset).limit(page.limit).all(db).await?)
+) -> Result<Vec<E::Model>, ApiError>
+where
+    E::Model: FromQueryResult,
+{
+    // The window is written into the statement, not bound: PostgreSQL plans each statement once
+    // (`plan_cache_mode`, see `startup`), and a plan for `LIMIT $1` assumes a tenth of the matches
+    // are wanted. For twenty releases in a country it then read all 8,000 and sorted them (30 ms)
+    // instead of walking the date index until twenty matched (1 ms). Pages come in few sizes, so
+    // the statements stay few.
+    let mut statement = select.build(db.get_database_backend());
+    statement.sql.push_str(&format!(" LIMIT {} OFFSET {}", page.limit, page.offset));
+    Ok(E::Model::find_by_statement(statement).all(db).await?)
 }
 
 /// Counts the rows `select` matches.
