@@ -101,7 +101,7 @@ impl TestApp {
         let db = application.db().clone();
         let handle = application.handle();
         tokio::spawn(application.run_until_stopped());
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        let client = client();
         Some(Self { address, client, statements, db, handle, database: Some(database), database_url: url, backend })
     }
 
@@ -118,7 +118,7 @@ impl TestApp {
             Application::build(settings)
         });
         let applications = futures_util::future::join_all(builds).await;
-        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        let client = client();
         let mut database = Some(database);
         let apps = applications
             .into_iter()
@@ -323,4 +323,15 @@ pub async fn roll_back_before(db: &DatabaseConnection, name: &str) {
     let position = migrations.iter().position(|migration| migration.name().contains(name));
     let position = position.unwrap_or_else(|| panic!("no migration named {name}"));
     Migrator::down(db, Some((migrations.len() - position) as u32)).await.unwrap();
+}
+
+/// The tests' HTTP client. It drops a connection idle for 2 s, before the server's keep-alive (5 s)
+/// closes it: otherwise a request sent on a connection the server was closing at that instant
+/// failed with `IncompleteMessage` (seen once, in a full CI run, under the load of every test).
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap()
 }

@@ -132,6 +132,19 @@ fn with_columns(select: Select<release::Entity>, columns: Columns) -> Select<rel
     }
 }
 
+/// The `columns` of the releases whose keys `keys` selects (as `id`), joined to them as `alias`:
+/// a list sorted over keys alone then reads the rows of its page only.
+fn rows_of(keys: SelectStatement, alias: &Alias, columns: Columns) -> SelectStatement {
+    let mut rows = with_columns(release::Entity::find(), columns).into_query();
+    rows.join_subquery(
+        JoinType::InnerJoin,
+        keys,
+        alias.clone(),
+        Expr::col((alias.clone(), release::Column::Id)).equals((release::Entity, release::Column::Id)),
+    );
+    rows
+}
+
 /// The records a release can be listed under: each has its own junction table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Parent {
@@ -209,15 +222,9 @@ pub async fn list_under(
         Alias::new("row_number"),
     );
     let ranked = Alias::new("ranked");
-    let mut outer = with_columns(release::Entity::find(), columns).into_query();
+    let mut outer = rows_of(keys, &ranked, columns);
     outer
         .expr(Expr::col((ranked.clone(), Alias::new("parent_id"))))
-        .join_subquery(
-            JoinType::InnerJoin,
-            keys,
-            ranked.clone(),
-            Expr::col((ranked.clone(), release::Column::Id)).equals((release::Entity, release::Column::Id)),
-        )
         .and_where(Expr::col((ranked.clone(), Alias::new("row_number"))).gt(page.offset))
         .and_where(Expr::col((ranked.clone(), Alias::new("row_number"))).lte(page.offset + page.limit))
         .order_by((ranked.clone(), Alias::new("parent_id")), sea_orm::Order::Asc)
@@ -350,19 +357,13 @@ pub async fn list_ranked(
         .order_by(Alias::new("ranked_at"), order.clone())
         .order_by(Alias::new("id"), order.clone())
         .limit(read.limit);
-    let mut outer = with_columns(release::Entity::find(), read.columns).into_query();
+    let mut outer = rows_of(page, &ranked, read.columns);
     if read.total {
         outer.expr(Expr::col((ranked.clone(), Alias::new("search_total"))));
     }
     outer
         .expr(Expr::col((ranked.clone(), Alias::new("search_rank"))))
         .expr(Expr::col((ranked.clone(), Alias::new("ranked_at"))))
-        .join_subquery(
-            JoinType::InnerJoin,
-            page,
-            ranked.clone(),
-            Expr::col((ranked.clone(), release::Column::Id)).equals((release::Entity, release::Column::Id)),
-        )
         .order_by((ranked.clone(), Alias::new("search_rank")), order.clone())
         .order_by((ranked.clone(), Alias::new("ranked_at")), order.clone())
         .order_by((ranked, Alias::new("id")), order);
