@@ -221,7 +221,20 @@ async fn malformed_searches_are_never_errors(app: TestApp) {
 async fn ranked_cursors_never_repeat_or_skip_when_writes_land_between_pages(app: TestApp) {
     let (doj, _) = crate::bulk::doj_records();
     import(&app, doj).await;
-    let before = search(&app, None, json!({ "search": "trafficking", "first": 100 })).await;
+    // This test is about cursors, not the index's freshness (every_write_keeps_the_index_current):
+    // it starts from a settled index. Once in a full CI run MariaDB's InnoDB FULLTEXT answered 17
+    // of the 81 matches right after the import's commit (never reproduced alone); the wait below
+    // says so on stderr when it happens, and fails if the index never catches up.
+    let mut before = search(&app, None, json!({ "search": "trafficking", "first": 100 })).await;
+    let mut totals = vec![before.1];
+    while before.1 <= 20 && totals.len() < 20 {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        before = search(&app, None, json!({ "search": "trafficking", "first": 100 })).await;
+        totals.push(before.1);
+    }
+    if totals.len() > 1 {
+        eprintln!("{:?}: the index caught up after the import's commit: totals {totals:?}", app.backend());
+    }
     let expected: HashSet<String> = before.0.iter().cloned().collect();
     assert!(expected.len() > 20 && before.1 <= 100, "{} of {}", expected.len(), before.1);
     let editor = token("editor");
