@@ -46,55 +46,112 @@ pub fn parse(text: &str, language: Option<&str>) -> Option<SearchQuery> {
 }
 
 /// Rewrites the index rows of `release_ids` from the releases, their topics and organisations as
-/// they stand in `db` (inside the write's transaction): what every write of a release calls.
+/// they stand in `db` (inside the write's transaction): what every write of a release calls but
+/// the import, which analyses its records as it prepares them (`write`).
 pub async fn index(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<(), ApiError> {
     if release_ids.is_empty() {
         return Ok(());
     }
     let releases = release::Entity::find().filter(super::any_of(db, release::Column::Id, release_ids)).all(db).await?;
+    let mut analysis = Analysis::default();
+    let analysed = releases.into_iter().map(|release| (release.id, analysis.release(&release))).collect();
+    write(db, release_ids, analysed).await
+}
+
+/// A release's own text as its index row holds it: title, summary and body analysed in its
+/// language, and the dateline's city (a name, analysed with the topics' and organisations').
+pub struct Analysed {
+    title: String,
+    summary: String,
+    body: String,
+    city: Option<String>,
+}
+
+/// Analyses releases' text, an analyser per language, each remembering the words it has seen (an
+/// import's releases share most of their words).
+#[derive(Default)]
+pub struct Analysis {
+    languages: std::collections::HashMap<String, Memo>,
+}
+
+impl Analysis {
+    /// The text of `release` (a row as stored) as its index row holds it.
+    pub fn release(&mut self, release: &release::Model) -> Analysed {
+        let summary = release.summary.as_deref();
+        let city = release.dateline_city.as_deref();
+        self.text(&release.language, &release.title, summary, &release.body, release.body_format, city)
+    }
+
+    /// The text of a release with these fields as its index row holds it.
+    pub fn text(
+        &mut self,
+        language: &str,
+        title: &str,
+        summary: Option<&str>,
+        body: &str,
+        format: release::BodyFormat,
+        city: Option<&str>,
+    ) -> Analysed {
+        let analyzer =
+            self.languages.entry(language.to_owned()).or_insert_with(|| Memo::new(Analyzer::for_language(language)));
+        let text = body::to_search_text(body, format);
+        let body = match crate::search::words(&text).nth(BODY_WORDS) {
+            Some((cut, _)) => &text[..cut],
+            None => &text,
+        };
+        Analysed {
+            title: analyzer.terms(title),
+            summary: analyzer.terms(summary.unwrap_or_default()),
+            body: analyzer.terms(body),
+            city: city.map(str::to_owned),
+        }
+    }
+}
+
+/// Writes the index rows of the releases `analysed` holds, with the names of the topics and
+/// organisations each links to read from `db`, and drops the rows of `stale` (releases that may
+/// have one: deleted, or rewritten here).
+pub async fn write(db: &impl ConnectionTrait, stale: &[i32], analysed: Vec<(i32, Analysed)>) -> Result<(), ApiError> {
+    let release_ids: Vec<i32> = analysed.iter().map(|(id, _)| *id).collect();
+    if release_ids.is_empty() && stale.is_empty() {
+        return Ok(());
+    }
     let mut names: std::collections::HashMap<i32, Vec<String>> = std::collections::HashMap::new();
-    for (release, topic) in super::release::topics_of(db, release_ids).await? {
+    for (release, topic) in super::release::topics_of(db, &release_ids).await? {
         let entry = names.entry(release).or_default();
         entry.push(topic.name);
         entry.extend(topic.names.0.into_values());
     }
-    for (release, _, organisation) in super::release::organisations_of(db, release_ids).await? {
+    for (release, _, organisation) in super::release::organisations_of(db, &release_ids).await? {
         let entry = names.entry(release).or_default();
         entry.push(organisation.name);
         entry.extend(organisation.acronym);
         entry.extend(organisation.names.0.into_values());
     }
     let backend = db.get_database_backend();
-    let mut analyzers: std::collections::HashMap<String, Memo> = std::collections::HashMap::new();
     let mut plain = Memo::new(Analyzer::plain());
-    let found: std::collections::HashSet<i32> = releases.iter().map(|release| release.id).collect();
-    let rows: Vec<release_search::ActiveModel> = releases
+    let found: std::collections::HashSet<i32> = release_ids.into_iter().collect();
+    let rows: Vec<release_search::ActiveModel> = analysed
         .into_iter()
-        .map(|release| {
-            let analyzer = analyzers
-                .entry(release.language.clone())
-                .or_insert_with(|| Memo::new(Analyzer::for_language(&release.language)));
-            let mut named = names.remove(&release.id).unwrap_or_default();
-            named.extend(release.dateline_city.clone());
-            let text = body::to_search_text(&release.body, release.body_format);
-            let body = match crate::search::words(&text).nth(BODY_WORDS) {
-                Some((cut, _)) => &text[..cut],
-                None => &text,
-            };
+        .map(|(id, text)| {
+            let mut named = names.remove(&id).unwrap_or_default();
+            named.extend(text.city);
             release_search::ActiveModel {
-                release_id: Set(release.id),
-                title: Set(stored(backend, analyzer.terms(&release.title))),
-                summary: Set(stored(backend, analyzer.terms(release.summary.as_deref().unwrap_or_default()))),
-                body: Set(stored(backend, analyzer.terms(body))),
+                release_id: Set(id),
+                title: Set(stored(backend, text.title)),
+                summary: Set(stored(backend, text.summary)),
+                body: Set(stored(backend, text.body)),
                 names: Set(stored(backend, plain.terms(&named.join(" ")))),
             }
         })
         .collect();
     if backend == DbBackend::MySql {
-        let gone: Vec<i32> = release_ids.iter().copied().filter(|id| !found.contains(id)).collect();
+        let gone: Vec<i32> = stale.iter().copied().filter(|id| !found.contains(id)).collect();
         return index_mysql(db, &gone, rows).await;
     }
-    remove(db, release_ids).await?;
+    if !stale.is_empty() {
+        remove(db, stale).await?;
+    }
     if backend == DbBackend::Sqlite {
         return index_sqlite(db, rows).await;
     }

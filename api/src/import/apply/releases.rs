@@ -24,6 +24,7 @@ use crate::{
             snapshot::{Snapshot, insert_first_revisions},
             write::{self as release_write, Relations},
         },
+        search,
     },
 };
 
@@ -61,6 +62,9 @@ struct Prepared {
     /// (`fresh_snapshot`), by key.
     snapshots: Vec<(String, String)>,
     references: References,
+    /// The search index's text of the created and changed releases, by key: analysed here, on the
+    /// stage that overlaps the database's work, rather than read back and analysed as it writes.
+    analysed: Vec<(String, Outcome, search::Analysed)>,
     /// Records holding an external identifier another release holds: (index in `chunk`, field,
     /// message).
     conflicts: Vec<(usize, String, String)>,
@@ -93,6 +97,7 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
     let mut assigned: HashSet<Uuid> = HashSet::new();
     let mut chunks = chunks(spool)?;
     let mut pending: Option<Prepared> = None;
+    let mut analysis = search::Analysis::default();
     loop {
         let shared: &Run<'_> = run;
         let write = async {
@@ -103,7 +108,7 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
         };
         let prepare = async {
             match chunks.next() {
-                Some(chunk) => prepare_releases(shared, chunk?, &assigned).await.map(Some),
+                Some(chunk) => prepare_releases(shared, chunk?, &assigned, &mut analysis).await.map(Some),
                 None => Ok(None),
             }
         };
@@ -133,7 +138,12 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
 
 /// Reads what `chunk` refers to and turns its records into rows: new rows to insert, changed
 /// ones updated under their version, unchanged ones left alone.
-async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet<Uuid>) -> Result<Prepared, ApiError> {
+async fn prepare_releases(
+    run: &Run<'_>,
+    chunk: Vec<Spooled>,
+    assigned: &HashSet<Uuid>,
+    analysis: &mut search::Analysis,
+) -> Result<Prepared, ApiError> {
     let mut chunk = chunk;
     super::organisation_slugs_for(run, &mut chunk).await?;
     let records: Vec<(usize, &ReleaseRecord)> =
@@ -171,6 +181,7 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
         failures: Vec::new(),
         new_rows: Vec::new(),
         snapshots: Vec::new(),
+        analysed: Vec::new(),
         references,
         chunk: Vec::new(),
         conflicts: Vec::new(),
@@ -204,6 +215,9 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
         let outcome = run.upsert(row, stored_row, same, public_id, table, &mut prepared.new_rows).await?;
         if outcome != Outcome::Unchanged {
             prepared.written.push((*index, outcome));
+            let (summary, city) = (record.summary.as_deref(), record.dateline_city.as_deref());
+            let text = analysis.text(&record.language, &record.title, summary, &record.body, record.body_format, city);
+            prepared.analysed.push((key.clone(), outcome, text));
         }
         if outcome == Outcome::Created {
             taken.insert(public_id);
@@ -222,11 +236,22 @@ async fn prepare_releases(run: &Run<'_>, chunk: Vec<Spooled>, assigned: &HashSet
 /// Writes a prepared chunk: its new rows, the relations of its created and changed releases, and
 /// the revisions built from its records. Returns the keys of the releases given a revision.
 async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>, ApiError> {
-    let Prepared { chunk, written, new_rows, snapshots, references, .. } = prepared;
+    let Prepared { chunk, written, new_rows, snapshots, references, analysed, .. } = prepared;
     bulk::insert_all(&run.txn, new_rows).await?;
     let written: Vec<&ReleaseRecord> = written.iter().filter_map(|(index, _)| release_of(&chunk[*index])).collect();
     let ids = release_ids(&run.txn, &written.iter().map(|record| record_key(record)).collect::<Vec<_>>()).await?;
     relations(run, &written, &ids, &references).await?;
+    // A created release has no index row to drop.
+    let mut changed = Vec::new();
+    let mut analysed_ids = Vec::with_capacity(analysed.len());
+    for (key, outcome, text) in analysed {
+        let Some(&id) = ids.get(&key) else { continue };
+        if outcome != Outcome::Created {
+            changed.push(id);
+        }
+        analysed_ids.push((id, text));
+    }
+    search::write(&run.txn, &changed, analysed_ids).await?;
     let (keys, revisions): (Vec<String>, Vec<(i32, String)>) = snapshots
         .into_iter()
         .filter_map(|(key, snapshot)| {

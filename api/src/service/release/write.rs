@@ -378,7 +378,8 @@ where
 
 /// Replaces the relations each of `releases` is given (release, relations): the one write of a
 /// release's relations, for the mutations (one release) and the import (a chunk), in a few
-/// statements whatever their number.
+/// statements whatever their number. The caller then indexes the releases for search, which reads
+/// the names of what they link to (`search::index`; the import, `search::write`).
 pub(crate) async fn replace_relations(
     txn: &impl ConnectionTrait,
     releases: &[(i32, Relations)],
@@ -428,9 +429,7 @@ pub(crate) async fn replace_relations(
         // In the write's own transaction: a taken identifier (CONFLICT) leaves nothing written.
         external_id::replace_all(txn, external_id::RELEASE, &ids).await?;
     }
-    // Last: the index reads the release's fields and the names of what it now links to.
-    let written: Vec<i32> = releases.iter().map(|(id, _)| *id).collect();
-    crate::service::search::index(txn, &written).await
+    Ok(())
 }
 
 /// Joins or leaves a translation group.
@@ -508,6 +507,8 @@ pub async fn create(db: &DatabaseConnection, author: Author<'_>, patch: Patch) -
     write::stamp_new(&mut row, public_id, now);
     let created = row.insert(&txn).await?;
     replace_relations(&txn, &[(created.id, relations)]).await?;
+    // After the relations: the index reads the names of what the release now links to.
+    crate::service::search::index(&txn, &[created.id]).await?;
     join_group(&txn, created.id, translation).await?;
     finish(txn, author, public_id, "create", None).await
 }
@@ -529,6 +530,8 @@ pub async fn update(
     let (row, relations, translation) = changes(&txn, &patch, &author.limits, Some(&current)).await?;
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Release").await?;
     replace_relations(&txn, &[(current.id, relations)]).await?;
+    // After the relations: the index reads the names of what the release now links to.
+    crate::service::search::index(&txn, &[current.id]).await?;
     join_group(&txn, current.id, translation).await?;
     finish(txn, author, public_id, operation, Some((current, before))).await
 }
