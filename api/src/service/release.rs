@@ -330,7 +330,17 @@ pub async fn list_ranked(
         // Counted over every match before the page is cut from them: a search's count then costs
         // no second pass over its index (a separate count matched a common search again: 50 of
         // its 170 ms on PostgreSQL, 22 of 72 on SQLite, at 100,000 releases).
-        keys.expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("search_total"));
+        if backend == sea_orm::DbBackend::Postgres {
+            // Over the ranked keys, not beside the rank: PostgreSQL computes expressions after
+            // the window, so the window kept each match's vectors (295 bytes, 13 MB for a common
+            // search) and spilled them to disk past `work_mem`; OFFSET 0 keeps the keys a
+            // subquery of their own, ranked before they are counted (155 -> 120 ms).
+            keys.offset(0);
+        }
+        let mut counted = Query::select();
+        counted.column(Asterisk).expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("search_total"));
+        counted.from_subquery(keys, Alias::new("matched"));
+        keys = counted;
     }
     let ascending = (direction == Direction::Asc) != seek.backwards;
     let order = if ascending { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
