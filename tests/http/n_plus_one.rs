@@ -20,6 +20,7 @@ async fn seeded(backend: Backend) -> Option<TestApp> {
 
 db_tests!(seeded => nested_release_lists_cost_the_same_statements_for_1_and_50_releases);
 db_tests!(seeded => a_release_page_costs_two_statements_once_its_records_are_cached);
+db_tests!(seeded => a_list_by_organisation_or_commission_counts_its_total_with_its_page);
 
 const PAGE: &str = r#"
 query($language: String!, $slug: String!) {
@@ -234,5 +235,85 @@ async fn vocabularies_and_identifiers_cost_the_same_statements_for_1_and_20_reco
         let (twenty, twenty_rows) = count(20).await;
         assert_eq!((one_rows, twenty_rows), (1, 20), "{query}");
         assert_eq!(one, twenty, "{query}: statements follow the shape, not the rows");
+    }
+}
+
+/// A root list filtered by organisation or commission reads its page and its `totalCount` in one
+/// statement (`service::release::list_counted`): the same statements with the count as without,
+/// the same pages in the same order as the list without it, the same total on every page as the
+/// parent's own count, and a page past the end (no row to count on) or `last` counted apart.
+async fn a_list_by_organisation_or_commission_counts_its_total_with_its_page(app: TestApp) {
+    for (parents, filter) in [("organisations", "organisation"), ("commissions", "commission")] {
+        let listed = app
+            .data(
+                &format!("{{ {parents}(first: 100) {{ edges {{ node {{ slug releases {{ totalCount }} }} }} }} }}"),
+                json!({}),
+            )
+            .await;
+        let busiest = listed[parents]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| &edge["node"])
+            .max_by_key(|node| node["releases"]["totalCount"].as_u64().unwrap())
+            .unwrap();
+        let slug = busiest["slug"].as_str().unwrap();
+        let expected = busiest["releases"]["totalCount"].as_u64().unwrap();
+        assert!(expected >= 3, "{filter} {slug} has {expected} releases: too few to page");
+        let query = |total: bool| {
+            format!(
+                "query($after: String, $last: Int) {{ releases(first: 2, after: $after, last: $last, filter: {{ {filter}: \"{slug}\" }}) \
+                 {{ {} pageInfo {{ hasNextPage endCursor }} edges {{ node {{ slug }} }} }} }}",
+                if total { "totalCount" } else { "" }
+            )
+        };
+        let all = app
+            .data(
+                &format!(
+                    "{{ releases(first: 100, filter: {{ {filter}: \"{slug}\" }}) {{ edges {{ node {{ slug }} }} }} }}"
+                ),
+                json!({}),
+            )
+            .await;
+        let all: Vec<Value> =
+            all["releases"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].clone()).collect();
+        assert_eq!(all.len() as u64, expected, "the parent's count and its list agree");
+        let statements = |query: String| {
+            let app = &app;
+            async move {
+                app.data(&query, json!({})).await;
+                let before = app.statements();
+                app.data(&query, json!({})).await;
+                app.statements() - before
+            }
+        };
+        let (with_total, without_total) = (statements(query(true)).await, statements(query(false)).await);
+        assert_eq!(
+            with_total,
+            without_total,
+            "{filter}: totalCount cost {} statements more",
+            with_total - without_total
+        );
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let page = app.data(&query(true), json!({ "after": after })).await;
+            let releases = &page["releases"];
+            assert_eq!(releases["totalCount"].as_u64(), Some(expected), "{page:#}");
+            seen.extend(releases["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].clone()));
+            after = releases["pageInfo"]["endCursor"].clone();
+            if !releases["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break;
+            }
+        }
+        assert_eq!(seen, all, "{filter}: the counted pages are the list's, in its order");
+        let past = app.data(&query(true), json!({ "after": after })).await;
+        assert_eq!(past["releases"]["edges"], json!([]), "{past:#}");
+        assert_eq!(past["releases"]["totalCount"].as_u64(), Some(expected), "{past:#}");
+        let last = app.data(&query(true).replace("first: 2, ", ""), json!({ "last": 2 })).await;
+        let tail: Vec<Value> =
+            last["releases"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["slug"].clone()).collect();
+        assert_eq!(tail, all[all.len() - 2..], "{last:#}");
+        assert_eq!(last["releases"]["totalCount"].as_u64(), Some(expected), "{last:#}");
     }
 }

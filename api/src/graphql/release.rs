@@ -459,8 +459,22 @@ pub async fn connection(
     // A snippet may come from the body.
     let columns = if wants_body(ctx) || search.is_some() { Columns::All } else { Columns::WithoutBody };
     let order: Order = order.unwrap_or_default().into();
-    let count =
-        counter(&db, &filter, move |db, filter| async move { service::release::count(&db, &access, &filter).await });
+    // Some lists count as they read their page (`list_counted`); the count below answers from
+    // that unless it runs first (`last` without `before`) or the page came back empty.
+    let counted_with_page = ctx.look_ahead().field("totalCount").exists() && filter.counts_with_its_page();
+    let known: Arc<std::sync::OnceLock<u64>> = Arc::default();
+    let count = {
+        let known = known.clone();
+        counter(&db, &filter, move |db, filter| {
+            let known = known.get().copied();
+            async move {
+                match known {
+                    Some(total) => Ok(total),
+                    None => service::release::count(&db, &access, &filter).await,
+                }
+            }
+        })
+    };
     let wants = Wants::of(ctx);
     let reference = ctx.data::<Reference>()?;
     let hit = |release: &release::Model| ReleaseHit::from(search.as_ref().map(|query| highlights(query, release)));
@@ -484,7 +498,15 @@ pub async fn connection(
         return ranked(ctx, &args, TotalCount::new(count), fetch).await;
     }
     let fetch = |page| async move {
-        let rows = service::release::list(&db, &access, &filter, order, page, columns).await?;
+        let rows = if counted_with_page {
+            let (rows, total) = service::release::list_counted(&db, &access, &filter, order, page, columns).await?;
+            if let Some(total) = total {
+                known.get_or_init(|| total);
+            }
+            rows
+        } else {
+            service::release::list(&db, &access, &filter, order, page, columns).await?
+        };
         let ids: Vec<i32> = rows.iter().map(|row| row.id).collect();
         let preloaded = Arc::new(preload(&db, reference, &ids, wants).await?);
         Ok(rows.into_iter().map(|row| (row, preloaded.clone())).collect())
