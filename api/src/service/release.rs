@@ -132,19 +132,12 @@ pub async fn list_counted(
     let backend = db.get_database_backend();
     let (column, direction) = order.sort();
     let sorted = Alias::new("sorted_by");
-    let mut keys = filtered(backend, access, filter)
+    let keys = filtered(backend, access, filter)
         .select_only()
         .column(release::Column::Id)
         .column_as(column, "sorted_by")
         .into_query();
-    if backend == sea_orm::DbBackend::Postgres {
-        // The keys stay a subquery of their own, so the window below buffers keys, not rows
-        // (see `list_ranked`).
-        keys.offset(0);
-    }
-    let mut counted = Query::select();
-    counted.column(Asterisk).expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("list_total"));
-    counted.from_subquery(keys, Alias::new("matched"));
+    let counted = counted(backend, keys, "list_total");
     let listed = Alias::new("listed");
     let mut keys = Query::select();
     keys.column(Asterisk)
@@ -158,15 +151,32 @@ pub async fn list_counted(
         .order_by((listed.clone(), sorted), direction.clone())
         .order_by((listed, Alias::new("id")), direction);
     let rows = db.query_all_raw(backend.build(&rows)).await?;
-    let total = match rows.first() {
-        Some(row) => Some(match row.try_get::<i64>("", "list_total") {
-            Ok(total) => u64::try_from(total).unwrap_or(0),
-            Err(_) => u64::try_from(row.try_get::<i32>("", "list_total")?).unwrap_or(0),
-        }),
-        None => None,
-    };
+    let total = rows.first().map(|row| integer(row, "list_total")).transpose()?;
     let models = rows.iter().map(|row| release::Model::from_query_result(row, "")).collect::<Result<_, _>>()?;
-    Ok((models, total))
+    Ok((models, total.map(|total| u64::try_from(total).unwrap_or(0))))
+}
+
+/// `keys` with every row's count of them as `column` (`COUNT(*) OVER ()`): the matches counted
+/// before a page is cut from them. On PostgreSQL the keys stay a subquery of their own (OFFSET 0
+/// keeps it from being flattened): PostgreSQL computes expressions after a window, so the window
+/// would otherwise buffer whatever those expressions read (a ranked search's vectors: 295-byte
+/// rows, 13 MB for a common search, spilled to disk past `work_mem`; 155 -> 120 ms).
+fn counted(backend: sea_orm::DbBackend, mut keys: SelectStatement, column: &str) -> SelectStatement {
+    if backend == sea_orm::DbBackend::Postgres {
+        keys.offset(0);
+    }
+    let mut counted = Query::select();
+    counted.column(Asterisk).expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new(column));
+    counted.from_subquery(keys, Alias::new("matched"));
+    counted
+}
+
+/// An integer `column` of `row`, as engines type a rank or a count: BIGINT or INTEGER.
+fn integer(row: &sea_orm::QueryResult, column: &str) -> Result<i64, sea_orm::DbErr> {
+    match row.try_get::<i64>("", column) {
+        Ok(value) => Ok(value),
+        Err(_) => row.try_get::<i32>("", column).map(i64::from),
+    }
 }
 
 impl Order {
@@ -394,17 +404,7 @@ pub async fn list_ranked(
         // Counted over every match before the page is cut from them: a search's count then costs
         // no second pass over its index (a separate count matched a common search again: 50 of
         // its 170 ms on PostgreSQL, 22 of 72 on SQLite, at 100,000 releases).
-        if backend == sea_orm::DbBackend::Postgres {
-            // Over the ranked keys, not beside the rank: PostgreSQL computes expressions after
-            // the window, so the window kept each match's vectors (295 bytes, 13 MB for a common
-            // search) and spilled them to disk past `work_mem`; OFFSET 0 keeps the keys a
-            // subquery of their own, ranked before they are counted (155 -> 120 ms).
-            keys.offset(0);
-        }
-        let mut counted = Query::select();
-        counted.column(Asterisk).expr_as(Expr::cust("COUNT(*) OVER ()"), Alias::new("search_total"));
-        counted.from_subquery(keys, Alias::new("matched"));
-        keys = counted;
+        keys = counted(backend, keys, "search_total");
     }
     let ascending = (direction == Direction::Asc) != seek.backwards;
     let order = if ascending { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
@@ -442,11 +442,6 @@ pub async fn list_ranked(
         .order_by((ranked.clone(), Alias::new("ranked_at")), order.clone())
         .order_by((ranked, Alias::new("id")), order);
     let rows = db.query_all_raw(backend.build(&outer)).await?;
-    // Engines type a rank or a count as BIGINT or INTEGER.
-    let integer = |row: &sea_orm::QueryResult, column: &str| match row.try_get::<i64>("", column) {
-        Ok(value) => Ok(value),
-        Err(_) => row.try_get::<i32>("", column).map(i64::from),
-    };
     let total = match rows.first() {
         Some(row) if read.total => Some(u64::try_from(integer(row, "search_total")?).unwrap_or(0)),
         _ => None,
