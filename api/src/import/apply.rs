@@ -279,12 +279,12 @@ pub async fn apply(
     releases::releases(&mut run, spools.remove(&Kind::Release)).await?;
 
     let Run { txn, mut report, mode, written, touched, .. } = run;
-    cache.restore(&txn).await?;
     let keep = !options.dry_run && (mode == Mode::BestEffort || report.failed == 0);
     let changed = report.counts.values().any(|counts| counts.created + counts.updated > 0);
     if keep && !changed {
         // Every record was as stored: the import is in effect, and like any write that changes
         // nothing it leaves no audit event and moves no write mark (nor the caches and feeds).
+        cache.restore(&txn).await?;
         txn.rollback().await?;
         report.committed = true;
     } else if keep {
@@ -295,9 +295,10 @@ pub async fn apply(
         let mut records: Vec<changes::Touched> =
             touched.created.iter().flat_map(|(entity, id)| write::touched(entity, *id)).collect();
         records.extend(changes::by_key(&txn, &touched.updated).await?);
-        write::commit(txn, author, &records).await?;
+        write::commit_after(txn, author, &records, async |txn| cache.restore(txn).await).await?;
         report.committed = true;
     } else {
+        cache.restore(&txn).await?;
         txn.rollback().await?;
     }
     progress.done(written, Some(total), 0, 0);

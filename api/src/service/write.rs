@@ -117,8 +117,21 @@ impl Generation {
 /// are inserted after the mark moves, under its row lock, so that their positions follow commit
 /// order (see `service::changes`).
 pub async fn commit(txn: DatabaseTransaction, author: Author<'_>, touched: &[Touched]) -> Result<(), ApiError> {
+    commit_after(txn, author, touched, async |_| Ok(())).await
+}
+
+/// `commit`, with `last` run in the transaction once the change log is written, just before the
+/// commit: the import gives its connection's widened SQLite page cache back there, not before
+/// the log, whose reads and writes would otherwise spill the import's dirty pages a second time.
+pub async fn commit_after(
+    txn: DatabaseTransaction,
+    author: Author<'_>,
+    touched: &[Touched],
+    last: impl AsyncFnOnce(&DatabaseTransaction) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
     advance_mark(&txn).await?;
     super::changes::log(&txn, touched).await?;
+    last(&txn).await?;
     txn.commit().await?;
     super::webhook::wake();
     author.generation.bump();
