@@ -230,6 +230,36 @@ async fn filters_keep_the_tombstones_of_records_that_matched(app: TestApp) {
     assert!(topics_only.is_empty(), "{topics_only:?}");
 }
 
+/// Every kind of facet a release has is followed: its organisations, commissions and countries as
+/// well as its topics and language (the log reads them in one statement per chunk of records).
+async fn filters_follow_organisations_commissions_and_countries(app: TestApp) {
+    let (_, cursor) = read_all(&app, None, None, "", 1000).await;
+    let iom = crate::mutations::id_of(&app, "organisation", "iom").await;
+    let commission = crate::mutations::id_of(&app, "commission", api::demo::COMMISSION_SLUG).await;
+    let input = json!({
+        "language": "en", "slug": "changes-facets", "title": "Facets",
+        "organisations": [{ "organisation": iom, "role": "FUNDER" }], "commissions": [commission], "countries": ["pe"],
+    });
+    let id = app.data_as(&token("editor"), CREATE_RELEASE, json!({ "input": input })).await["createRelease"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    step(&app, "publishRelease", &id).await;
+    let uuid = uuid_of(&id);
+    for filter in [
+        "&organisation=iom".to_owned(),
+        format!("&commission={}", api::demo::COMMISSION_SLUG),
+        "&country=PE".to_owned(),
+    ] {
+        let (entries, _) = read_all(&app, None, Some(&cursor), &filter, 100).await;
+        assert_eq!(changes_of(&entries, &uuid), ["published"], "{filter}");
+    }
+    for filter in ["&organisation=ilo", "&country=EC", "&commission=none"] {
+        let (entries, _) = read_all(&app, None, Some(&cursor), filter, 100).await;
+        assert!(changes_of(&entries, &uuid).is_empty(), "{filter}: {entries:?}");
+    }
+}
+
 async fn graphql_pages_the_same_entries(app: TestApp) {
     let id = draft(&app, "changes-graphql").await;
     step(&app, "publishRelease", &id).await;
@@ -387,6 +417,7 @@ db_tests!(TestApp::spawn_editorial =>
     cursors_are_checked_and_expire_with_the_retention,
     a_scheduled_release_enters_the_log_at_its_instant,
     filters_keep_the_tombstones_of_records_that_matched,
+    filters_follow_organisations_commissions_and_countries,
     graphql_pages_the_same_entries,
     imports_are_logged_per_record_and_a_same_import_logs_nothing,
     a_reader_never_passes_a_change_that_commits_later,
