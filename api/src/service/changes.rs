@@ -23,7 +23,7 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
     QueryOrder, QuerySelect,
-    sea_query::{Alias, Expr, ExprTrait, IntoIden, LikeExpr, Query, SelectStatement, UnionType},
+    sea_query::{Alias, Expr, ExprTrait, LikeExpr, Query, SelectStatement, UnionType},
 };
 use uuid::Uuid;
 
@@ -422,43 +422,29 @@ async fn release_facets(txn: &impl ConnectionTrait, keys: &[i32]) -> Result<Hash
         return Ok(facets);
     }
     // Each part: the release's key, the facet's kind (a literal) and the related slug or code.
-    let mut union =
-        facet_part(txn, keys, "topic", release_topic::Column::ReleaseId, (topic::Entity, topic::Column::Slug));
-    union.inner_join(
-        topic::Entity,
-        Expr::col((topic::Entity, topic::Column::Id)).equals((release_topic::Entity, release_topic::Column::TopicId)),
+    let mut union = linked_facet(
+        txn,
+        keys,
+        "topic",
+        (release_topic::Column::ReleaseId, release_topic::Column::TopicId),
+        (topic::Column::Id, topic::Column::Slug),
     );
-    let mut organisations = facet_part(
+    let organisations = linked_facet(
         txn,
         keys,
         "organisation",
-        release_organisation::Column::ReleaseId,
-        (organisation::Entity, organisation::Column::Slug),
+        (release_organisation::Column::ReleaseId, release_organisation::Column::OrganisationId),
+        (organisation::Column::Id, organisation::Column::Slug),
     );
-    organisations.inner_join(
-        organisation::Entity,
-        Expr::col((organisation::Entity, organisation::Column::Id))
-            .equals((release_organisation::Entity, release_organisation::Column::OrganisationId)),
-    );
-    let mut commissions = facet_part(
+    let commissions = linked_facet(
         txn,
         keys,
         "commission",
-        release_commission::Column::ReleaseId,
-        (commission::Entity, commission::Column::Slug),
+        (release_commission::Column::ReleaseId, release_commission::Column::CommissionId),
+        (commission::Column::Id, commission::Column::Slug),
     );
-    commissions.inner_join(
-        commission::Entity,
-        Expr::col((commission::Entity, commission::Column::Id))
-            .equals((release_commission::Entity, release_commission::Column::CommissionId)),
-    );
-    let countries = facet_part(
-        txn,
-        keys,
-        "country",
-        release_country::Column::ReleaseId,
-        (release_country::Entity, release_country::Column::Country),
-    );
+    let countries =
+        facet_part(txn, keys, "country", release_country::Column::ReleaseId, release_country::Column::Country);
     union.union(UnionType::All, organisations).union(UnionType::All, commissions).union(UnionType::All, countries);
     let backend = txn.get_database_backend();
     for row in txn.query_all_raw(backend.build(&union)).await? {
@@ -470,22 +456,36 @@ async fn release_facets(txn: &impl ConnectionTrait, keys: &[i32]) -> Result<Hash
     Ok(facets)
 }
 
-/// One part of `release_facets`: `(release_id, kind, value)` of the link table `release_id`
-/// belongs to, for the releases `keys`.
-fn facet_part<C: ColumnTrait>(
+/// One part of `release_facets`: `(release_id, kind, value)` of the table `release_id` and
+/// `value` belong to, for the releases `keys`.
+fn facet_part<C: ColumnTrait, V: ColumnTrait>(
     txn: &impl ConnectionTrait,
     keys: &[i32],
     kind: &str,
     release_id: C,
-    value: (impl IntoIden, impl IntoIden),
+    value: V,
 ) -> SelectStatement {
     Query::select()
         .expr_as(Expr::col((release_id.entity_name(), release_id)), Alias::new("release_id"))
         .expr_as(Expr::val(kind), Alias::new("kind"))
-        .expr_as(Expr::col(value), Alias::new("value"))
+        .expr_as(Expr::col((value.entity_name(), value)), Alias::new("value"))
         .from(release_id.entity_name())
         .and_where(super::any_of(txn, release_id, keys))
         .to_owned()
+}
+
+/// A part of `release_facets` through a link table: its `(release_id, link)` columns, joined to
+/// the related record's `(id, slug)`.
+fn linked_facet<L: ColumnTrait, R: ColumnTrait>(
+    txn: &impl ConnectionTrait,
+    keys: &[i32],
+    kind: &str,
+    (release_id, link): (L, L),
+    (id, slug): (R, R),
+) -> SelectStatement {
+    let mut part = facet_part(txn, keys, kind, release_id, slug);
+    part.inner_join(id.entity_name(), Expr::col((id.entity_name(), id)).equals((link.entity_name(), link)));
+    part
 }
 
 async fn slugs<E: EntityTrait>(
