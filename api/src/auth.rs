@@ -114,11 +114,16 @@ impl Access {
 
     /// The same rule as `release_condition`, for a row already loaded.
     pub fn sees_release(&self, release: &release::Model) -> bool {
+        self.sees_release_in(release.status, release.published_at)
+    }
+
+    /// The same rule, for a release in `status` with publication time `published_at`.
+    pub fn sees_release_in(&self, status: release::Status, published_at: Option<DateTime<Utc>>) -> bool {
         match self.viewer {
             Viewer::Preview => true,
-            Viewer::Anonymous => match release.status {
-                release::Status::Published => release.published_at.is_some(),
-                release::Status::Scheduled => release.published_at.is_some_and(|at| at <= self.now),
+            Viewer::Anonymous => match status {
+                release::Status::Published => published_at.is_some(),
+                release::Status::Scheduled => published_at.is_some_and(|at| at <= self.now),
                 release::Status::Draft | release::Status::Archived => false,
             },
         }

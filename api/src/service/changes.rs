@@ -346,28 +346,18 @@ async fn states(
                 .into_tuple()
                 .all(txn)
                 .await?;
-            let public: Vec<Uuid> = release::Entity::find()
-                .select_only()
-                .column(release::Column::PublicId)
-                .filter(release::Column::PublicId.is_in(ids.iter().copied()))
-                .filter(anonymous.release_condition())
-                .into_tuple()
-                .all(txn)
-                .await?;
             let keys: Vec<i32> = rows.iter().map(|row| row.0).collect();
             let mut facets = release_facets(txn, &keys).await?;
             rows.into_iter()
                 .map(|(key, id, language, slug, status, published_at)| {
                     let mut own = facets.remove(&key).unwrap_or_default();
                     own.insert(format!("language:{language}"));
+                    // The anonymous rule applied to the row read (`release_condition` in SQL):
+                    // a second statement with the condition read every row again.
+                    let public = anonymous.sees_release_in(status, published_at);
                     let status = serde_json::to_value(status).ok().and_then(|v| v.as_str().map(str::to_owned));
-                    let state = State {
-                        public: public.contains(&id),
-                        status,
-                        key: Some(format!("{language}/{slug}")),
-                        facets: own,
-                        published_at,
-                    };
+                    let state =
+                        State { public, status, key: Some(format!("{language}/{slug}")), facets: own, published_at };
                     (id, state)
                 })
                 .collect()

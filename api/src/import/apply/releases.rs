@@ -1,7 +1,10 @@
 //! Releases, the last and largest type: written a chunk at a time in two overlapping stages,
 //! with their relations, translation groups and revisions.
 
-use std::collections::{HashMap, HashSet};
+use std::{
+    collections::{HashMap, HashSet},
+    sync::{Arc, Mutex},
+};
 
 use entity::release;
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -48,7 +51,7 @@ fn release_key(release: &release::Model) -> String {
 
 /// A chunk of releases, checked against the database and turned into rows, ready to be written.
 struct Prepared {
-    chunk: Vec<Spooled>,
+    chunk: Arc<Vec<Spooled>>,
     /// The chunk's created and changed releases: (index in `chunk`, outcome).
     written: Vec<(usize, Outcome)>,
     /// The public ids of the releases it creates.
@@ -58,13 +61,11 @@ struct Prepared {
     /// Records that cannot be written: (index in `chunk`, field, message).
     failures: Vec<(usize, String, String)>,
     new_rows: Vec<release::ActiveModel>,
-    /// Snapshots (as JSON text) of the releases given their revision from the record
-    /// (`fresh_snapshot`), by key.
-    snapshots: Vec<(String, String)>,
     references: References,
-    /// The search index's text of the created and changed releases, by key: analysed here, on the
-    /// stage that overlaps the database's work, rather than read back and analysed as it writes.
-    analysed: Vec<(String, Outcome, search::Analysed)>,
+    /// The search index's text of the created and changed releases, and the snapshots (as JSON
+    /// text) of those given their revision from the record (`fresh_snapshot`), by key: being
+    /// made on another thread (`analyse`), not read back and analysed as the chunk is written.
+    analysed: Option<tokio::task::JoinHandle<Result<Analysed, ApiError>>>,
     /// Records holding an external identifier another release holds: (index in `chunk`, field,
     /// message).
     conflicts: Vec<(usize, String, String)>,
@@ -83,9 +84,9 @@ fn release_of(spooled: &Spooled) -> Option<&ReleaseRecord> {
 }
 
 /// Writes the releases a chunk at a time, in two stages that overlap: while one chunk's rows are
-/// being written, the next chunk is read, looked up and turned into rows. On SQLite the database
-/// works on a thread of its own, so the import's CPU (decoding, checking, building rows and
-/// snapshots) no longer waits for it; the statements still run one at a time, in one
+/// being written, the next chunk's text is analysed for search and its snapshots serialised (most
+/// of the import's CPU) on a thread of its own. Reading what the next chunk refers to and building
+/// its rows comes first, on the transaction's connection; the statements run one at a time, in one
 /// transaction.
 pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<(), ApiError> {
     // Each written release's translations, for the last step; and what happened to it.
@@ -97,38 +98,34 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
     let mut assigned: HashSet<Uuid> = HashSet::new();
     let mut chunks = chunks(spool)?;
     let mut pending: Option<Prepared> = None;
-    let mut analysis = search::Analysis::default();
+    let analysis = Arc::new(Mutex::new(search::Analysis::default()));
     loop {
-        let shared: &Run<'_> = run;
-        let write = async {
-            match pending.take() {
-                Some(prepared) => write_releases(shared, prepared).await,
-                None => Ok(Vec::new()),
-            }
+        // Not concurrent with the write: the two would share the transaction's connection behind
+        // a mutex that hands the lock to whoever asks first, and the write, asking again after
+        // each of its statements, would keep it until done.
+        let next = match chunks.next() {
+            Some(chunk) => Some(prepare_releases(run, chunk?, &assigned, &analysis).await?),
+            None => None,
         };
-        let prepare = async {
-            match chunks.next() {
-                Some(chunk) => prepare_releases(shared, chunk?, &assigned, &mut analysis).await.map(Some),
-                None => Ok(None),
+        if let Some(prepared) = &next {
+            run.tick(prepared.chunk.len());
+            for (index, field, message) in &prepared.failures {
+                run.fail(&prepared.chunk[*index], Some(field.clone()), "UNKNOWN_REFERENCE", message.clone());
             }
-        };
-        // In this order: the write hands its first statement to the database before the next
-        // chunk's work starts.
-        let (written, next) = futures_util::future::join(write, prepare).await;
-        revised.extend(written?);
-        let Some(prepared) = next? else { break };
-        run.tick(prepared.chunk.len());
-        for (index, field, message) in &prepared.failures {
-            run.fail(&prepared.chunk[*index], Some(field.clone()), "UNKNOWN_REFERENCE", message.clone());
+            for (index, field, message) in &prepared.conflicts {
+                run.fail(&prepared.chunk[*index], Some(field.clone()), "CONFLICT", message.clone());
+            }
+            assigned.extend(prepared.created.iter().copied());
+            for (key, outcome, others) in &prepared.outcomes {
+                translations.insert(key.clone(), others.clone());
+                outcomes.insert(key.clone(), *outcome);
+            }
         }
-        for (index, field, message) in &prepared.conflicts {
-            run.fail(&prepared.chunk[*index], Some(field.clone()), "CONFLICT", message.clone());
+        // While the next chunk is analysed.
+        if let Some(prepared) = pending.take() {
+            revised.extend(write_releases(run, prepared).await?);
         }
-        assigned.extend(prepared.created.iter().copied());
-        for (key, outcome, others) in &prepared.outcomes {
-            translations.insert(key.clone(), others.clone());
-            outcomes.insert(key.clone(), *outcome);
-        }
+        let Some(prepared) = next else { break };
         pending = Some(prepared);
     }
     let mut written = translation_groups(run, translations, outcomes).await?;
@@ -142,7 +139,7 @@ async fn prepare_releases(
     run: &Run<'_>,
     chunk: Vec<Spooled>,
     assigned: &HashSet<Uuid>,
-    analysis: &mut search::Analysis,
+    analysis: &Arc<Mutex<search::Analysis>>,
 ) -> Result<Prepared, ApiError> {
     let mut chunk = chunk;
     super::organisation_slugs_for(run, &mut chunk).await?;
@@ -174,16 +171,16 @@ async fn prepare_releases(
     let ids = records.iter().filter_map(|(_, r)| r.id);
     let mut taken = taken_ids::<release::Entity>(&run.txn, release::Column::PublicId, ids.collect()).await?;
 
+    let mut work = Vec::new();
     let mut prepared = Prepared {
         written: Vec::new(),
         created: Vec::new(),
         outcomes: Vec::new(),
         failures: Vec::new(),
         new_rows: Vec::new(),
-        snapshots: Vec::new(),
-        analysed: Vec::new(),
+        analysed: None,
         references,
-        chunk: Vec::new(),
+        chunk: Arc::default(),
         conflicts: Vec::new(),
     };
     let holders = external_id_holders(run, &records).await?;
@@ -215,32 +212,80 @@ async fn prepare_releases(
         let outcome = run.upsert(row, stored_row, same, public_id, table, &mut prepared.new_rows).await?;
         if outcome != Outcome::Unchanged {
             prepared.written.push((*index, outcome));
-            let (summary, city) = (record.summary.as_deref(), record.dateline_city.as_deref());
-            let text = analysis.text(&record.language, &record.title, summary, &record.body, record.body_format, city);
-            prepared.analysed.push((key.clone(), outcome, text));
+            let snapshot = (outcome == Outcome::Created && from_record(run, record)).then(|| {
+                record
+                    .contacts
+                    .iter()
+                    .filter_map(|c| prepared.references.contacts.find(c).map(|c| c.public_id))
+                    .collect()
+            });
+            work.push(Work { index: *index, key: key.clone(), outcome, public_id, snapshot });
         }
         if outcome == Outcome::Created {
             taken.insert(public_id);
             prepared.created.push(public_id);
-            if let Some(snapshot) = fresh_snapshot(run, record, public_id, &prepared.references.contacts)? {
-                prepared.snapshots.push((key.clone(), snapshot));
-            }
         }
         prepared.outcomes.push((key, outcome, record.translations.clone()));
     }
     drop(records);
-    prepared.chunk = chunk;
+    let now = run.now;
+    let (shared, memo) = (Arc::new(chunk), Arc::clone(analysis));
+    prepared.chunk = Arc::clone(&shared);
+    prepared.analysed = Some(tokio::task::spawn_blocking(move || {
+        let mut memo = memo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        analyse(&shared, work, &mut memo, now)
+    }));
     Ok(prepared)
+}
+
+/// A written release of a chunk, to be analysed for search and, when `snapshot` holds its
+/// contacts' public ids, given its first revision from its record (`fresh_snapshot`).
+struct Work {
+    index: usize,
+    key: String,
+    outcome: Outcome,
+    public_id: Uuid,
+    snapshot: Option<Vec<Uuid>>,
+}
+
+/// A chunk's search text (key, outcome, text) and fresh snapshots (key, JSON text).
+type Analysed = (Vec<(String, Outcome, search::Analysed)>, Vec<(String, String)>);
+
+/// The search text and the fresh snapshots of a chunk's written releases (`work`).
+fn analyse(
+    chunk: &[Spooled],
+    work: Vec<Work>,
+    analysis: &mut search::Analysis,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Analysed, ApiError> {
+    let mut analysed = Vec::with_capacity(work.len());
+    let mut snapshots = Vec::new();
+    for Work { index, key, outcome, public_id, snapshot } in work {
+        let Some(record) = release_of(&chunk[index]) else { continue };
+        if let Some(contacts) = snapshot {
+            snapshots.push((key.clone(), fresh_snapshot(record, public_id, contacts, now)?));
+        }
+        let (summary, city) = (record.summary.as_deref(), record.dateline_city.as_deref());
+        let text = analysis.text(&record.language, &record.title, summary, &record.body, record.body_format, city);
+        analysed.push((key, outcome, text));
+    }
+    Ok((analysed, snapshots))
 }
 
 /// Writes a prepared chunk: its new rows, the relations of its created and changed releases, and
 /// the revisions built from its records. Returns the keys of the releases given a revision.
 async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>, ApiError> {
-    let Prepared { chunk, written, new_rows, snapshots, references, analysed, .. } = prepared;
+    let Prepared { chunk, written, new_rows, references, analysed, .. } = prepared;
     bulk::insert_all(&run.txn, new_rows).await?;
     let written: Vec<&ReleaseRecord> = written.iter().filter_map(|(index, _)| release_of(&chunk[*index])).collect();
     let ids = release_ids(&run.txn, &written.iter().map(|record| record_key(record)).collect::<Vec<_>>()).await?;
     relations(run, &written, &ids, &references).await?;
+    let (analysed, snapshots) = match analysed {
+        Some(handle) => {
+            handle.await.map_err(|error| ApiError::BadRequest(format!("the import stopped: {error}")))??
+        }
+        None => Default::default(),
+    };
     // A created release has no index row to drop.
     let mut changed = Vec::new();
     let mut analysed_ids = Vec::with_capacity(analysed.len());
@@ -285,23 +330,26 @@ async fn release_ids(txn: &impl ConnectionTrait, keys: &[String]) -> Result<Hash
         .collect())
 }
 
-/// The snapshot (JSON text) of the first revision of a release the import creates, built from
-/// its record when the file puts it in no translation group: such a release is stored exactly as
-/// its record says, at version 1 with no group, and nothing later in the import changes it.
-/// (Reading 20,000 bodies back to snapshot them cost a tenth of a large import.) The other
-/// written releases are snapshotted from the database once translation groups are settled
+/// Whether the first revision of a release the import creates is built from its record
+/// (`fresh_snapshot`): when the file puts it in no translation group, such a release is stored
+/// exactly as its record says, at version 1 with no group, and nothing later in the import
+/// changes it. (Reading 20,000 bodies back to snapshot them cost a tenth of a large import.) The
+/// other written releases are snapshotted from the database once translation groups are settled
 /// (`revisions`).
-fn fresh_snapshot(
-    run: &Run<'_>,
-    record: &ReleaseRecord,
-    public_id: Uuid,
-    contacts: &Contacts,
-) -> Result<Option<String>, ApiError> {
+fn from_record(run: &Run<'_>, record: &ReleaseRecord) -> bool {
     // The engines keep microseconds (PostgreSQL rounds the rest): such a time is read back.
     let exact = record.published_at.is_none_or(|at| at.timestamp_subsec_nanos() % 1000 == 0);
-    if !record.translations.is_empty() || run.translated.contains(&record_key(record)) || !exact {
-        return Ok(None);
-    }
+    record.translations.is_empty() && !run.translated.contains(&record_key(record)) && exact
+}
+
+/// The snapshot (JSON text) of the first revision of a release created from `record` at `now`,
+/// with the public ids of its `contacts` (see `from_record`).
+fn fresh_snapshot(
+    record: &ReleaseRecord,
+    public_id: Uuid,
+    contacts: Vec<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<String, ApiError> {
     let release = release::Model {
         id: 0,
         public_id,
@@ -319,19 +367,19 @@ fn fresh_snapshot(
         dateline_country: record.dateline_country.clone(),
         status: record.status,
         published_at: record.published_at,
-        created_at: run.now,
-        updated_at: run.now,
+        created_at: now,
+        updated_at: now,
         version: 1,
     };
     let relations = (
         record.topics.clone(),
         record.commissions.clone(),
         record.organisations.iter().map(|o| (o.organisation.clone(), o.role)).collect(),
-        record.contacts.iter().filter_map(|c| contacts.find(c).map(|c| c.public_id)).collect(),
+        contacts,
         record.countries.clone(),
         record.external_ids.iter().map(super::super::record::ExternalIdRecord::reference).collect(),
     );
-    Snapshot::new(&release, relations).to_text().map(Some)
+    Snapshot::new(&release, relations).to_text()
 }
 
 /// Keeps a revision of each release the import created or changed (`keys`), as an editorial
