@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use entity::{organisation, release, release_organisation, release_search, release_topic, topic};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, JoinType, QueryFilter, QuerySelect, Set,
     sea_query::{Alias, Expr, ExprTrait, SelectStatement, SimpleExpr},
 };
 
@@ -154,26 +154,13 @@ pub async fn write(db: &impl ConnectionTrait, stale: &[i32], analysed: Vec<(i32,
 /// topic and organisation they name once: joined, every link decoded its whole row again (a
 /// twentieth of a large import's time went there).
 async fn names_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<HashMap<i32, Vec<String>>, ApiError> {
+    use release_organisation::Column as Organisations;
     let mut names: HashMap<i32, Vec<String>> = HashMap::new();
     if release_ids.is_empty() {
         return Ok(names);
     }
-    let topic_links: Vec<(i32, i32)> = release_topic::Entity::find()
-        .select_only()
-        .columns([release_topic::Column::ReleaseId, release_topic::Column::TopicId])
-        .filter(super::any_of(db, release_topic::Column::ReleaseId, release_ids))
-        .order_by_asc(release_topic::Column::TopicId)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let organisation_links: Vec<(i32, i32)> = release_organisation::Entity::find()
-        .select_only()
-        .columns([release_organisation::Column::ReleaseId, release_organisation::Column::OrganisationId])
-        .filter(super::any_of(db, release_organisation::Column::ReleaseId, release_ids))
-        .order_by_asc(release_organisation::Column::OrganisationId)
-        .into_tuple()
-        .all(db)
-        .await?;
+    let topic_links = links(db, release_topic::Column::ReleaseId, release_topic::Column::TopicId, release_ids).await?;
+    let organisation_links = links(db, Organisations::ReleaseId, Organisations::OrganisationId, release_ids).await?;
     let named = |links: &[(i32, i32)]| {
         let ids: std::collections::BTreeSet<i32> = links.iter().map(|(_, id)| *id).collect();
         ids.into_iter().collect::<Vec<i32>>()
@@ -201,6 +188,27 @@ async fn names_of(db: &impl ConnectionTrait, release_ids: &[i32]) -> Result<Hash
         }
     }
     Ok(names)
+}
+
+/// The (release, linked key) pairs of `release_ids` in a junction table (`release_id`, `other`),
+/// in the order of the linked key.
+async fn links<C: ColumnTrait>(
+    db: &impl ConnectionTrait,
+    release_id: C,
+    other: C,
+    release_ids: &[i32],
+) -> Result<Vec<(i32, i32)>, ApiError> {
+    let query = sea_orm::sea_query::Query::select()
+        .columns([release_id, other])
+        .from(release_id.entity_name())
+        .and_where(super::any_of(db, release_id, release_ids))
+        .order_by(other, sea_orm::sea_query::Order::Asc)
+        .to_owned();
+    let rows = db.query_all_raw(db.get_database_backend().build(&query)).await?;
+    Ok(rows
+        .iter()
+        .map(|row| Ok((row.try_get_by_index(0)?, row.try_get_by_index(1)?)))
+        .collect::<Result<_, sea_orm::DbErr>>()?)
 }
 
 /// Writes `rows` on MySQL and MariaDB as one upsert per batch. Deleting first, as the others do,
