@@ -18,11 +18,23 @@ db_tests!(spawn =>
     every_write_keeps_the_index_current,
     feeds_of_a_saved_search,
     releases_from_before_the_index_are_indexed_at_start_up,
-    a_ranked_page_counts_its_total_in_its_own_statement,
+    an_anonymous_search_counts_what_it_may_see_in_every_state,
 );
+
+db_tests!(spawn_uncached => a_ranked_page_counts_its_total_in_its_own_statement);
 
 async fn spawn(backend: crate::helpers::Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, |settings| settings.auth = crate::tokens::auth_settings()).await
+}
+
+/// Without the response cache: a repeated query then reads the database again, and its
+/// statements can be counted.
+async fn spawn_uncached(backend: crate::helpers::Backend) -> Option<TestApp> {
+    TestApp::spawn_with(backend, |settings| {
+        settings.auth = crate::tokens::auth_settings();
+        settings.caching.response_cache_mb = 0;
+    })
+    .await
 }
 
 fn data_file(name: &str) -> String {
@@ -455,4 +467,70 @@ async fn a_ranked_page_counts_its_total_in_its_own_statement(app: TestApp) {
     let past = app.data(&ranked(true), json!({ "after": after })).await;
     assert_eq!(past["releases"]["edges"], json!([]), "{past:#}");
     assert_eq!(past["releases"]["totalCount"].as_u64(), Some(expected), "{past:#}");
+}
+
+/// What an anonymous search counts in FTS5 on SQLite (`service::search::count`): the
+/// published and the scheduled releases whose time has come, in every state a workflow step
+/// leaves a release in. Each count is checked against the page and against the same search
+/// narrowed by language, which counts with its page.
+async fn an_anonymous_search_counts_what_it_may_see_in_every_state(app: TestApp) {
+    let release = |slug: &str, status: &str, at: Option<&str>| {
+        json!({ "type": "release", "language": "en", "slug": slug, "title": format!("Quokka census: {slug}"),
+                "body": "The quokka census.", "status": status, "published_at": at, "organisations": [], "topics": [] })
+        .to_string()
+    };
+    let records = [
+        release("published", "published", Some("2026-01-01T00:00:00Z")),
+        release("draft", "draft", None),
+        release("due", "scheduled", Some("2026-02-01T00:00:00Z")),
+        release("future", "scheduled", Some("2099-01-01T00:00:00Z")),
+        release("archived", "archived", Some("2025-01-01T00:00:00Z")),
+    ];
+    import(&app, records.join("\n") + "\n").await;
+    let seen = |expected: &'static [&'static str]| {
+        let app = &app;
+        async move {
+            let (mut slugs, total, _) = search(app, None, json!({ "search": "quokka", "first": 20 })).await;
+            slugs.sort();
+            assert_eq!(
+                (slugs, total),
+                (expected.iter().map(|s| s.to_string()).collect::<Vec<_>>(), expected.len() as u64)
+            );
+            let narrowed = search(app, None, json!({ "search": "quokka", "language": "en", "first": 20 })).await.1;
+            assert_eq!(narrowed, expected.len() as u64, "narrowed by language");
+        }
+    };
+    seen(&["due", "published"]).await;
+    let editor = token("editor");
+    let id_of = |slug: &'static str| {
+        let (app, editor) = (&app, &editor);
+        async move {
+            let data = app
+                .data_as(
+                    editor,
+                    "query($s: String!) { release(language: \"en\", slug: $s) { id } }",
+                    json!({ "s": slug }),
+                )
+                .await;
+            data["release"]["id"].clone()
+        }
+    };
+    let step = |mutation: &'static str, slug: &'static str| {
+        let (app, editor) = (&app, &editor);
+        async move {
+            let id = id_of(slug).await;
+            app.data_as(editor, &format!("mutation($id: ID!) {{ {mutation}(id: $id) {{ id }} }}"), json!({ "id": id }))
+                .await;
+        }
+    };
+    step("publishRelease", "draft").await;
+    seen(&["draft", "due", "published"]).await;
+    step("archiveRelease", "published").await;
+    seen(&["draft", "due"]).await;
+    step("unpublishRelease", "due").await;
+    seen(&["draft"]).await;
+    step("publishRelease", "future").await;
+    seen(&["draft", "future"]).await;
+    // An editor counts every state.
+    assert_eq!(search(&app, Some(&editor), json!({ "search": "quokka" })).await.1, 5);
 }

@@ -90,8 +90,8 @@ impl SearchQuery {
         out.join(" & ")
     }
 
-    /// As an SQLite FTS5 query; with `column`, matched in that column only.
-    pub fn fts5(&self, column: Option<&str>) -> String {
+    /// As an SQLite FTS5 query.
+    pub fn fts5(&self) -> String {
         let quoted = |term: &str| format!("\"{}\"", term.replace('"', "\"\""));
         let part = |part: &Part| match part {
             Part::Term(term) => quoted(term),
@@ -107,10 +107,7 @@ impl SearchQuery {
         for excluded in &self.none {
             out = format!("({out}) NOT {}", part(excluded));
         }
-        match column {
-            Some(column) => format!("{{{column}}} : ({out})"),
-            None => out,
-        }
+        out
     }
 
     /// As a MariaDB/MySQL boolean-mode query over terms written with `prefix` (see
@@ -266,8 +263,8 @@ mod tests {
         let query = english(r#"migrant "la paz" -war traf*"#).unwrap();
         assert_eq!(query.tsquery(), "('migrant') & (('la' <-> 'paz')) & ('traf':*) & !'war'");
         assert_eq!(query.clause(0).tsquery(), "('migrant')");
-        assert_eq!(query.fts5(None), r#"(("migrant") AND ("la paz") AND ("traf" *)) NOT "war""#);
-        assert_eq!(query.clause(0).fts5(Some("title")), r#"{title} : (("migrant"))"#);
+        assert_eq!(query.fts5(), r#"(("migrant") AND ("la paz") AND ("traf" *)) NOT "war""#);
+        assert_eq!(query.clause(0).fts5(), r#"(("migrant"))"#);
         assert_eq!(query.boolean_mode("w_"), r#"+(w_migrant) +("w_la w_paz") +(w_traf*) -w_war"#);
     }
 }

@@ -266,7 +266,9 @@ fn analyse(
             snapshots.push((key.clone(), fresh_snapshot(record, public_id, contacts, now)?));
         }
         let (summary, city) = (record.summary.as_deref(), record.dateline_city.as_deref());
-        let text = analysis.text(&record.language, &record.title, summary, &record.body, record.body_format, city);
+        let listing = search::Listing::of(record.status, record.published_at);
+        let (language, title, body) = (&record.language, &record.title, &record.body);
+        let text = analysis.text(language, title, summary, body, record.body_format, city, listing);
         analysed.push((key, outcome, text));
     }
     Ok((analysed, snapshots))

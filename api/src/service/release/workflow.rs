@@ -104,6 +104,7 @@ pub async fn step(
     let before = snapshot(&txn, &current).await?;
     let row = release::ActiveModel { status: Set(status), published_at: Set(published_at), ..Default::default() };
     write::update_versioned(&txn, row, COLUMNS, current.id, current.version, "Release").await?;
+    crate::service::search::restate(&txn, &[current.id]).await?;
     finish(txn, author, public_id, action.name(), Some((current, before))).await
 }
 
