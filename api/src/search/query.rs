@@ -264,7 +264,7 @@ mod tests {
         assert_eq!(query.tsquery(), "('migrant') & (('la' <-> 'paz')) & ('traf':*) & !'war'");
         assert_eq!(query.clause(0).tsquery(), "('migrant')");
         assert_eq!(query.fts5(), r#"(("migrant") AND ("la paz") AND ("traf" *)) NOT "war""#);
-        assert_eq!(query.clause(0).fts5(), r#"(("migrant"))"#);
+        assert_eq!(query.clause(0).fts5(), r#"("migrant")"#);
         assert_eq!(query.boolean_mode("w_"), r#"+(w_migrant) +("w_la w_paz") +(w_traf*) -w_war"#);
     }
 }
