@@ -17,6 +17,7 @@ mod m20261201_000011_change_log;
 mod m20261201_000012_webhooks;
 mod m20261207_000013_release_visibility_index;
 mod m20261207_000014_sqlite_search_tables;
+mod m20261208_000015_sqlite_fts_hashsize;
 
 /// Every migration newsroom knows, oldest first.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_webhooks::Migration),
             Box::new(m20261207_000013_release_visibility_index::Migration),
             Box::new(m20261207_000014_sqlite_search_tables::Migration),
+            Box::new(m20261208_000015_sqlite_fts_hashsize::Migration),
         ]
     }
 }

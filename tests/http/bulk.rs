@@ -698,6 +698,13 @@ async fn real_published_releases_import_whole(app: TestApp) {
         let row = app.db().query_one_raw(statement).await.unwrap().expect("release statistics");
         let stat: String = row.try_get("", "stat").unwrap();
         assert_eq!(stat.split(' ').next(), Some(releases.to_string().as_str()), "rows counted by ANALYZE");
+        // Each search table gathers an import's terms in memory before writing a segment.
+        for table in ["release_fts", "release_fts_title", "release_fts_names", "release_fts_summary"] {
+            let sql = format!("SELECT v FROM {table}_config WHERE k = 'hashsize'");
+            let row = app.db().query_one_raw(sea_orm::Statement::from_string(sea_orm::DbBackend::Sqlite, sql));
+            let bytes: i64 = row.await.unwrap().expect("a hashsize").try_get("", "v").unwrap();
+            assert_eq!(bytes, 16 * 1024 * 1024, "{table}");
+        }
     }
     let (_, again) = ndjson(&app, &body).await;
     assert_eq!(counts(&again, "release"), (0, 0, releases as u64, 0), "idempotent on real data too");

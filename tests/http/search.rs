@@ -19,6 +19,7 @@ db_tests!(spawn =>
     feeds_of_a_saved_search,
     releases_from_before_the_index_are_indexed_at_start_up,
     an_anonymous_search_counts_what_it_may_see_in_every_state,
+    an_import_of_several_index_batches_is_searchable_whole,
 );
 
 db_tests!(spawn_uncached => a_ranked_page_counts_its_total_in_its_own_statement);
@@ -533,4 +534,49 @@ async fn an_anonymous_search_counts_what_it_may_see_in_every_state(app: TestApp)
     seen(&["draft", "future"]).await;
     // An editor counts every state.
     assert_eq!(search(&app, Some(&editor), json!({ "search": "quokka" })).await.1, 5);
+}
+
+/// A word of letters naming `n` (the analyser keeps digits apart from letters).
+fn word_for(n: usize) -> String {
+    let mut word = String::from("zq");
+    let mut rest = n;
+    for _ in 0..4 {
+        word.push(char::from(b'a' + (rest % 26) as u8));
+        rest /= 26;
+    }
+    word
+}
+
+/// An import indexes its releases a few thousand at a time (`INDEX_BATCH`, 5,000 on every
+/// engine): every release of an import larger than that is found, and a re-import that changes
+/// every title, in the other order, leaves no old word behind in any batch.
+async fn an_import_of_several_index_batches_is_searchable_whole(app: TestApp) {
+    const RELEASES: usize = 5_300;
+    let records = |title: &dyn Fn(usize) -> String, order: &mut dyn Iterator<Item = usize>| -> String {
+        order
+            .map(|n| {
+                let record = json!({
+                    "type": "release", "language": "en", "slug": format!("batch-{n}"), "title": title(n),
+                    "body": "A short body.", "status": "published", "published_at": "2026-03-02T10:00:00Z",
+                });
+                format!("{record}\n")
+            })
+            .collect()
+    };
+    let total = |search_text: String| {
+        let app = &app;
+        async move { search(app, None, json!({ "search": search_text, "first": 1 })).await.1 }
+    };
+    import(&app, records(&|n| format!("Harbour {}", word_for(n)), &mut (0..RELEASES))).await;
+    for n in [0, 4_999, 5_000, RELEASES - 1] {
+        assert_eq!(total(word_for(n)).await, 1, "release {n}");
+    }
+    assert_eq!(total("harbour".into()).await, RELEASES as u64);
+    import(&app, records(&|n| format!("Lighthouse {}", word_for(n + RELEASES)), &mut (0..RELEASES).rev())).await;
+    for n in [0, 299, 300, RELEASES - 1] {
+        assert_eq!(total(word_for(n)).await, 0, "the old title of release {n}");
+        assert_eq!(total(word_for(n + RELEASES)).await, 1, "the new title of release {n}");
+    }
+    assert_eq!(total("harbour".into()).await, 0);
+    assert_eq!(total("lighthouse".into()).await, RELEASES as u64);
 }

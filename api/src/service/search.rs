@@ -304,8 +304,10 @@ async fn index_sqlite(
     listings: &[Listing],
 ) -> Result<(), ApiError> {
     let text = |column: &sea_orm::ActiveValue<String>| -> sea_orm::Value { column.clone().unwrap().into() };
-    // Six parameters a row, under SQLite's limit of 32,766.
-    for (chunk, listings) in rows.chunks(1_000).zip(listings.chunks(1_000)) {
+    // Six parameters a row, under SQLite's limit of 32,766. As many rows a statement as that
+    // allows: FTS5 writes a segment of the index at the end of each statement (an import's
+    // batches, `import::apply::releases`).
+    for (chunk, listings) in rows.chunks(5_000).zip(listings.chunks(5_000)) {
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 6);
         for (row, listing) in chunk.iter().zip(listings) {
             values.push(row.release_id.clone().unwrap().into());

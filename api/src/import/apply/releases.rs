@@ -99,6 +99,7 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
     let mut chunks = chunks(spool)?;
     let mut pending: Option<Prepared> = None;
     let analysis = Arc::new(Mutex::new(search::Analysis::default()));
+    let mut index = IndexQueue::default();
     loop {
         // Not concurrent with the write: the two would share the transaction's connection behind
         // a mutex that hands the lock to whoever asks first, and the write, asking again after
@@ -123,11 +124,15 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
         }
         // While the next chunk is analysed.
         if let Some(prepared) = pending.take() {
-            revised.extend(write_releases(run, prepared).await?);
+            revised.extend(write_releases(run, prepared, &mut index).await?);
+            if index.analysed.len() >= INDEX_BATCH {
+                index.write(run).await?;
+            }
         }
         let Some(prepared) = next else { break };
         pending = Some(prepared);
     }
+    index.write(run).await?;
     let mut written = translation_groups(run, translations, outcomes).await?;
     written.retain(|key| !revised.contains(key));
     revisions(run, written).await
@@ -274,9 +279,33 @@ fn analyse(
     Ok((analysed, snapshots))
 }
 
+/// Releases an import indexes for search in one go. SQLite's FTS5 writes the terms it holds as a
+/// segment of its index at the end of every statement and merges segments while the import runs:
+/// five thousand releases a statement (with the tables' `hashsize` of migration 15) made an import
+/// of 100,000 real releases a sixth faster than a thousand (docs/benchmarks.md, "Bulk import").
+/// The queue holds their terms meanwhile: about 3 KB a release for bodies of 420 words.
+const INDEX_BATCH: usize = 5 * CHUNK;
+
+/// The search index rows of written releases, waiting for `INDEX_BATCH` of them: all in the
+/// import's transaction, so nothing is seen before the whole import commits.
+#[derive(Default)]
+struct IndexQueue {
+    /// Releases that may have index rows to drop (changed, not created).
+    stale: Vec<i32>,
+    analysed: Vec<(i32, search::Analysed)>,
+}
+
+impl IndexQueue {
+    async fn write(&mut self, run: &Run<'_>) -> Result<(), ApiError> {
+        let analysed = std::mem::take(&mut self.analysed);
+        search::write(&run.txn, &std::mem::take(&mut self.stale), analysed).await
+    }
+}
+
 /// Writes a prepared chunk: its new rows, the relations of its created and changed releases, and
-/// the revisions built from its records. Returns the keys of the releases given a revision.
-async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>, ApiError> {
+/// the revisions built from its records, and queues their search index rows on `index`. Returns
+/// the keys of the releases given a revision.
+async fn write_releases(run: &Run<'_>, prepared: Prepared, index: &mut IndexQueue) -> Result<Vec<String>, ApiError> {
     let Prepared { chunk, written, new_rows, references, analysed, .. } = prepared;
     bulk::insert_all(&run.txn, new_rows).await?;
     let written: Vec<&ReleaseRecord> = written.iter().filter_map(|(index, _)| release_of(&chunk[*index])).collect();
@@ -288,17 +317,14 @@ async fn write_releases(run: &Run<'_>, prepared: Prepared) -> Result<Vec<String>
         }
         None => Default::default(),
     };
-    // A created release has no index row to drop.
-    let mut changed = Vec::new();
-    let mut analysed_ids = Vec::with_capacity(analysed.len());
     for (key, outcome, text) in analysed {
         let Some(&id) = ids.get(&key) else { continue };
+        // A created release has no index row to drop.
         if outcome != Outcome::Created {
-            changed.push(id);
+            index.stale.push(id);
         }
-        analysed_ids.push((id, text));
+        index.analysed.push((id, text));
     }
-    search::write(&run.txn, &changed, analysed_ids).await?;
     let (keys, revisions): (Vec<String>, Vec<(i32, String)>) = snapshots
         .into_iter()
         .filter_map(|(key, snapshot)| {
