@@ -209,7 +209,11 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// records it does not name yet: written before the index and the log existed, or by `seed` and
 /// `demo`. Both are Rust code a migration cannot run.
 async fn index_missing(db: &DatabaseConnection) -> Result<(), DbErr> {
-    let failed = |error: crate::error::ApiError| DbErr::Custom(error.to_string());
+    // The cause, not the "internal server error" a client is shown: this goes to the operator.
+    let failed = |error: crate::error::ApiError| match error {
+        crate::error::ApiError::Database(cause) => DbErr::Custom(cause.to_string()),
+        other => DbErr::Custom(other.to_string()),
+    };
     let indexed = crate::service::search::index_missing(db).await.map_err(failed)?;
     if indexed > 0 {
         tracing::info!(indexed, "releases indexed for search");

@@ -400,6 +400,10 @@ async fn naming<C: ColumnTrait>(
     Ok(rows.iter().map(|row| row.try_get_by_index::<i32>(0)).collect::<Result<_, _>>()?)
 }
 
+/// Releases indexed a transaction by `index_missing`: as many as `index_sqlite` writes in one
+/// statement, one segment of SQLite's FTS5 tables each (see the import's `INDEX_BATCH`).
+const MISSING_BATCH: usize = 5_000;
+
 /// Indexes every release without an index row: those written before the index existed, and
 /// those the demo and the synthetic seed insert directly. Run at start-up, after the migrations.
 pub async fn index_missing(db: &sea_orm::DatabaseConnection) -> Result<u64, ApiError> {
@@ -416,7 +420,7 @@ pub async fn index_missing(db: &sea_orm::DatabaseConnection) -> Result<u64, ApiE
                         .to_owned(),
                 ),
             )
-            .limit(CHUNK as u64)
+            .limit(MISSING_BATCH as u64)
             .into_tuple()
             .all(db)
             .await?;
