@@ -547,7 +547,7 @@ fn word_for(n: usize) -> String {
     word
 }
 
-/// An import indexes its releases a few thousand at a time (`INDEX_BATCH`, 5,000 on every
+/// An import indexes its releases a few thousand at a time (`search::BATCH`, 5,000 on every
 /// engine): every release of an import larger than that is found, and a re-import that changes
 /// every title, in the other order, leaves no old word behind in any batch.
 async fn an_import_of_several_index_batches_is_searchable_whole(app: TestApp) {

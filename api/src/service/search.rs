@@ -35,8 +35,14 @@ const MYSQL_PREFIX: &str = "w_";
 /// How many of a search's clauses count towards its ranking.
 const RANKED_CLAUSES: usize = 6;
 
-/// Releases indexed per statement by `index_missing`.
-const CHUNK: usize = 500;
+/// Releases whose index rows are written together: in one statement on SQLite (six parameters a
+/// row, under its limit of 32,766), in one transaction by `index_missing`, and in one call of
+/// `index` when a rename or a deletion re-indexes the releases naming a topic or organisation.
+/// SQLite's FTS5 writes a segment of its index at the end of every statement and merges segments
+/// as they pile up: an import of 100,000 real releases took 34.8 s at 5,000 a statement (with the
+/// tables' `hashsize` of migration 15) and 41.9 s at 1,000 (docs/benchmarks.md, "Bulk import").
+/// Imports queue their rows to this size (`import::apply::releases`).
+pub const BATCH: usize = 5_000;
 
 /// The search `text` parsed in `language` (every default language when `None`); `None` when it
 /// holds nothing to look for, which is no filter.
@@ -304,10 +310,7 @@ async fn index_sqlite(
     listings: &[Listing],
 ) -> Result<(), ApiError> {
     let text = |column: &sea_orm::ActiveValue<String>| -> sea_orm::Value { column.clone().unwrap().into() };
-    // Six parameters a row, under SQLite's limit of 32,766. As many rows a statement as that
-    // allows: FTS5 writes a segment of the index at the end of each statement (an import's
-    // batches, `import::apply::releases`).
-    for (chunk, listings) in rows.chunks(5_000).zip(listings.chunks(5_000)) {
+    for (chunk, listings) in rows.chunks(BATCH).zip(listings.chunks(BATCH)) {
         let mut values: Vec<sea_orm::Value> = Vec::with_capacity(chunk.len() * 6);
         for (row, listing) in chunk.iter().zip(listings) {
             values.push(row.release_id.clone().unwrap().into());
@@ -359,7 +362,7 @@ pub async fn index_naming<C: ColumnTrait>(
         return Ok(());
     }
     let releases = naming(db, release_id, column, ids).await?;
-    for chunk in releases.chunks(CHUNK) {
+    for chunk in releases.chunks(BATCH) {
         index(db, chunk).await?;
     }
     Ok(())
@@ -377,7 +380,7 @@ pub async fn unlink<C: ColumnTrait>(
     let delete =
         sea_orm::sea_query::Query::delete().from_table(release_id.entity_name()).and_where(column.eq(id)).to_owned();
     db.execute_raw(db.get_database_backend().build(&delete)).await?;
-    for chunk in releases.chunks(CHUNK) {
+    for chunk in releases.chunks(BATCH) {
         index(db, chunk).await?;
     }
     Ok(())
@@ -400,10 +403,6 @@ async fn naming<C: ColumnTrait>(
     Ok(rows.iter().map(|row| row.try_get_by_index::<i32>(0)).collect::<Result<_, _>>()?)
 }
 
-/// Releases indexed a transaction by `index_missing`: as many as `index_sqlite` writes in one
-/// statement, one segment of SQLite's FTS5 tables each (see the import's `INDEX_BATCH`).
-const MISSING_BATCH: usize = 5_000;
-
 /// Indexes every release without an index row: those written before the index existed, and
 /// those the demo and the synthetic seed insert directly. Run at start-up, after the migrations.
 pub async fn index_missing(db: &sea_orm::DatabaseConnection) -> Result<u64, ApiError> {
@@ -420,7 +419,7 @@ pub async fn index_missing(db: &sea_orm::DatabaseConnection) -> Result<u64, ApiE
                         .to_owned(),
                 ),
             )
-            .limit(MISSING_BATCH as u64)
+            .limit(BATCH as u64)
             .into_tuple()
             .all(db)
             .await?;

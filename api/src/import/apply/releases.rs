@@ -125,7 +125,7 @@ pub(super) async fn releases(run: &mut Run<'_>, spool: Option<Spool>) -> Result<
         // While the next chunk is analysed.
         if let Some(prepared) = pending.take() {
             revised.extend(write_releases(run, prepared, &mut index).await?);
-            if index.analysed.len() >= INDEX_BATCH {
+            if index.analysed.len() >= search::BATCH {
                 index.write(run).await?;
             }
         }
@@ -279,15 +279,9 @@ fn analyse(
     Ok((analysed, snapshots))
 }
 
-/// Releases an import indexes for search in one go. SQLite's FTS5 writes the terms it holds as a
-/// segment of its index at the end of every statement and merges segments while the import runs:
-/// five thousand releases a statement (with the tables' `hashsize` of migration 15) made an import
-/// of 100,000 real releases a sixth faster than a thousand (docs/benchmarks.md, "Bulk import").
-/// The queue holds their terms meanwhile: about 3 KB a release for bodies of 420 words.
-const INDEX_BATCH: usize = 5 * CHUNK;
-
-/// The search index rows of written releases, waiting for `INDEX_BATCH` of them: all in the
-/// import's transaction, so nothing is seen before the whole import commits.
+/// The search index rows of written releases, waiting for `search::BATCH` of them (about 3 KB a
+/// release for bodies of 420 words): all in the import's transaction, so nothing is seen before
+/// the whole import commits.
 #[derive(Default)]
 struct IndexQueue {
     /// Releases that may have index rows to drop (changed, not created).
