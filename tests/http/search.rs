@@ -20,6 +20,7 @@ db_tests!(spawn =>
     releases_from_before_the_index_are_indexed_at_start_up,
     an_anonymous_search_counts_what_it_may_see_in_every_state,
     an_import_of_several_index_batches_is_searchable_whole,
+    a_ranked_search_pages_through_every_rank_in_order,
 );
 
 db_tests!(spawn_uncached => a_ranked_page_counts_its_total_in_its_own_statement);
@@ -579,4 +580,142 @@ async fn an_import_of_several_index_batches_is_searchable_whole(app: TestApp) {
     }
     assert_eq!(total("harbour".into()).await, 0);
     assert_eq!(total("lighthouse".into()).await, RELEASES as u64);
+}
+
+/// Ranking puts each release where its fields say (title 8, a topic's name 4, summary 2, per
+/// clause; then newest first), read a page at a time forwards, backwards and in ascending order.
+/// On SQLite a search that matches a thousand releases or more, and whose ranking looks in at
+/// most three (clause, field) pairs found anywhere, is read a rank at a time
+/// (`service::search::tiers`); others are scored match by match. `pelican` (three pairs) and
+/// `heron coast` (two) take the first way, `pelican heron` (four) the second, and all must give
+/// the order computed here.
+async fn a_ranked_search_pages_through_every_rank_in_order(app: TestApp) {
+    const RANKED: usize = 24;
+    const OTHERS: usize = 1_000;
+    let mut records = vec![
+        json!({ "type": "topic", "slug": "pelican-coast", "name": "Pelican coast" }).to_string(),
+        json!({ "type": "topic", "slug": "birds", "name": "Birds" }).to_string(),
+        json!({ "type": "topic", "slug": "coast-guard", "name": "Coast guard" }).to_string(),
+    ];
+    // Where each release holds each word: (slug, time, pelican in the title, in a name, in the
+    // summary, heron in the title, heron anywhere, coast in a name).
+    type Release = (String, String, bool, bool, bool, bool, bool, bool);
+    let mut releases: Vec<Release> = Vec::new();
+    for n in 0..RANKED {
+        let (title, names, summary) = (n % 2 == 1, n / 2 % 2 == 1, n / 4 % 2 == 1);
+        let (heron_title, heron) = (n % 3 == 1, n % 3 != 0);
+        let (slug, at) = (format!("bird-{n}"), format!("2026-01-{:02}T08:00:00Z", n + 1));
+        records.push(
+            json!({
+                "type": "release", "language": "en", "slug": slug, "status": "published", "published_at": at,
+                "title": format!("{}{}report {}", if title { "Pelican " } else { "" },
+                                 if heron_title { "Heron " } else { "" }, word_for(n)),
+                "summary": if summary { "A pelican was counted." } else { "A count." },
+                "body": if heron { "Seen: a pelican and a heron." } else { "Seen: a pelican." },
+                "topics": [if names { "pelican-coast" } else { "birds" }],
+            })
+            .to_string(),
+        );
+        releases.push((slug, at, title, names, summary, heron_title, heron, names));
+    }
+    // Enough older releases that every search but one is read in tiers on SQLite: each holds
+    // both birds in its body and `coast` in its topic's name.
+    for n in 0..OTHERS {
+        let (slug, at) = (format!("log-{n}"), format!("2025-01-01T{:02}:{:02}:00Z", n / 60, n % 60));
+        records.push(
+            json!({
+                "type": "release", "language": "en", "slug": slug, "status": "published", "published_at": at,
+                "title": format!("Log {}", word_for(n)), "body": "A pelican and a heron flew by.",
+                "topics": ["coast-guard"],
+            })
+            .to_string(),
+        );
+        releases.push((slug, at, false, false, false, false, true, true));
+    }
+    // A draft that would rank first: never seen, never counted.
+    records.push(
+        json!({ "type": "release", "language": "en", "slug": "bird-draft", "title": "Pelican heron",
+                "summary": "A pelican.", "body": "A heron.", "topics": ["pelican-coast"], "status": "draft" })
+        .to_string(),
+    );
+    import(&app, records.join("\n") + "\n").await;
+    type Rank<'a> = &'a dyn Fn(&Release) -> Option<i64>;
+    let pelican = |r: &Release| Some(8 * i64::from(r.2) + 4 * i64::from(r.3) + 2 * i64::from(r.4));
+    let heron = |r: &Release| r.6.then_some(8 * i64::from(r.5));
+    let coast = |r: &Release| r.7.then_some(4);
+    let cases: [(&str, Rank); 3] = [
+        ("pelican", &|r| pelican(r)),
+        ("heron coast", &|r| Some(heron(r)? + coast(r)?)),
+        ("pelican heron", &|r| Some(pelican(r)? + heron(r)?)),
+    ];
+    const PAGE: &str = "query($search: String!, $first: Int, $after: String, $last: Int, $before: String,
+                              $direction: OrderDirection) {
+      releases(first: $first, after: $after, last: $last, before: $before, filter: { search: $search },
+               orderBy: { field: RELEVANCE, direction: $direction }) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+        edges { cursor node { slug } }
+      }
+    }";
+    let edges = |page: &Value| -> Vec<(String, Value)> {
+        let edges = page["edges"].as_array().unwrap().iter();
+        edges.map(|e| (e["node"]["slug"].as_str().unwrap().to_owned(), e["cursor"].clone())).collect()
+    };
+    // Every page forwards in `direction`, five at a time for the first thirty, then a hundred.
+    let walk = |search_text: &'static str, direction: &'static str, expected: u64| {
+        let app = &app;
+        async move {
+            let mut seen: Vec<(String, Value)> = Vec::new();
+            let mut after = Value::Null;
+            loop {
+                let first = if seen.len() < 30 { 5 } else { 100 };
+                let variables =
+                    json!({ "search": search_text, "first": first, "after": after, "direction": direction });
+                let data = app.data(PAGE, variables).await;
+                let page = &data["releases"];
+                assert_eq!(page["totalCount"].as_u64(), Some(expected), "{search_text}: {page:#}");
+                seen.extend(edges(page));
+                after = page["pageInfo"]["endCursor"].clone();
+                if !page["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                    return seen;
+                }
+            }
+        }
+    };
+    for (search_text, rank) in cases {
+        let mut ranked: Vec<(i64, &str, &str)> =
+            releases.iter().filter_map(|r| Some((rank(r)?, r.1.as_str(), r.0.as_str()))).collect();
+        ranked.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+        let order: Vec<String> = ranked.iter().map(|(_, _, slug)| slug.to_string()).collect();
+        let total = order.len() as u64;
+        // MariaDB's FULLTEXT index may answer a moment after the import's commit (see
+        // ranked_cursors_never_repeat_or_skip_when_writes_land_between_pages).
+        for _ in 0..20 {
+            if search(&app, None, json!({ "search": search_text, "first": 1 })).await.1 == total {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        let forwards = walk(search_text, "DESC", total).await;
+        let slugs: Vec<&String> = forwards.iter().map(|(slug, _)| slug).collect();
+        assert_eq!(slugs, order.iter().collect::<Vec<_>>(), "{search_text}: forwards");
+        // Backwards, four at a time, from the thirtieth to the first.
+        let mut backwards: Vec<String> = Vec::new();
+        let mut before = forwards[29].1.clone();
+        loop {
+            let data = app
+                .data(PAGE, json!({ "search": search_text, "last": 4, "before": before, "direction": "DESC" }))
+                .await;
+            let page = &data["releases"];
+            backwards.splice(0..0, edges(page).into_iter().map(|(slug, _)| slug));
+            before = page["pageInfo"]["startCursor"].clone();
+            if !page["pageInfo"]["hasPreviousPage"].as_bool().unwrap() {
+                break;
+            }
+        }
+        assert_eq!(backwards, order[..29], "{search_text}: backwards");
+        let ascending = walk(search_text, "ASC", total).await;
+        let slugs: Vec<&String> = ascending.iter().map(|(slug, _)| slug).collect();
+        assert_eq!(slugs, order.iter().rev().collect::<Vec<_>>(), "{search_text}: ascending");
+    }
 }

@@ -13,7 +13,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DynIden, EntityTrait, FromQueryResult, Iterable, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select,
+    QueryOrder, QuerySelect, QueryTrait, RelationTrait, Select, TransactionSession, TransactionTrait,
     sea_query::{Alias, Asterisk, Expr, ExprTrait, IntoIden, Query, SelectStatement, UnionType, WindowStatement},
 };
 use uuid::Uuid;
@@ -357,6 +357,9 @@ pub struct RankKey {
     pub id: i32,
 }
 
+/// A page of a ranked list, nearest first, with the count of every match when asked and known.
+pub type RankedPage = (Vec<(RankKey, release::Model)>, Option<u64>);
+
 /// Where a page of a ranked list starts: after (or, `backwards`, before) `from` in list order.
 #[derive(Clone, Debug, Default)]
 pub struct Seek {
@@ -377,14 +380,14 @@ pub struct RankedRead {
 /// in `direction`, from `seek` (nearest first: a backwards page comes reversed), and with
 /// `read.total` how many match in all (`None` when the page is empty). Keyset paging: the page
 /// holds the same releases whatever was written before `seek.from`.
-pub async fn list_ranked(
-    db: &impl ConnectionTrait,
+pub async fn list_ranked<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     access: &Access,
     filter: &Filter,
     direction: Direction,
     seek: &Seek,
     read: RankedRead,
-) -> Result<(Vec<(RankKey, release::Model)>, Option<u64>), ApiError> {
+) -> Result<RankedPage, ApiError> {
     let backend = db.get_database_backend();
     // Ranked over keys alone, then joined to the rows of the page only: the sort never carries
     // rows, and on SQLite the ranking reads an index instead of every match's row.
@@ -399,28 +402,129 @@ pub async fn list_ranked(
         }
         _ => None,
     };
+    let ascending = (direction == Direction::Asc) != seek.backwards;
+    if let Some(query) = &query
+        && backend == sea_orm::DbBackend::Sqlite
+        && (!read.total || counted_in_fts.is_some())
+    {
+        // On SQLite the matches are counted first, in FTS5: a search that matches many is then
+        // read a rank at a time (`search::tiers`), one that matches few is scored match by match.
+        // In one transaction: a write landing between two of the statements must not move a
+        // release from one tier to another under the page, nor change the count beside it.
+        let txn = db.begin().await?;
+        let counting = match counted_in_fts {
+            Some(query) => super::search::count(access, query),
+            None => super::search::matches(query),
+        };
+        let statement = backend.build(Query::select().expr_as(counting, Alias::new("matches")));
+        let matches = match txn.query_one_raw(statement).await? {
+            Some(row) => u64::try_from(integer(&row, "matches")?).unwrap_or(0),
+            None => 0,
+        };
+        let page = match super::search::tiers(&txn, query, matches).await? {
+            Some(tiers) => list_tiered(&txn, keys, tiers, ascending, seek, read).await?,
+            None => {
+                let rank = super::search::ranked(backend, query, &mut keys);
+                ranked_keys(&mut keys, rank);
+                let statement =
+                    ranked_page(keys, ascending, seek.from.as_ref(), read.limit, read.columns, PageTotal::None);
+                ranked_rows(&txn.query_all_raw(backend.build(&statement)).await?, false)?.0
+            }
+        };
+        txn.commit().await?;
+        return Ok((page, counted_in_fts.map(|_| matches)));
+    }
     let rank = match &query {
         Some(query) => super::search::ranked(backend, query, &mut keys),
         None if backend == sea_orm::DbBackend::Postgres => Expr::cust("CAST(0 AS BIGINT)"),
         None => Expr::cust("0"),
     };
+    ranked_keys(&mut keys, rank);
+    let total = match counted_in_fts {
+        Some(query) => PageTotal::Expr(super::search::count(access, query)),
+        // Counted over every match before the page is cut from them: a search's count then
+        // costs no second pass over its index (a separate count matched a common search again:
+        // 50 of its 170 ms on PostgreSQL, 22 of 72 on SQLite, at 100,000 releases).
+        None if read.total => {
+            keys = counted(backend, keys, "search_total");
+            PageTotal::Window
+        }
+        None => PageTotal::None,
+    };
+    let page = ranked_page(keys, ascending, seek.from.as_ref(), read.limit, read.columns, total);
+    let rows = db.query_all_raw(backend.build(&page)).await?;
+    ranked_rows(&rows, read.total)
+}
+
+/// `list_ranked` on SQLite, a tier at a time (`search::tiers`), best first (last first when
+/// `ascending`), until the page is full.
+async fn list_tiered(
+    db: &impl ConnectionTrait,
+    keys: SelectStatement,
+    mut tiers: Vec<super::search::Tier>,
+    ascending: bool,
+    seek: &Seek,
+    read: RankedRead,
+) -> Result<Vec<(RankKey, release::Model)>, ApiError> {
+    if ascending {
+        tiers.reverse();
+    }
+    let mut page = Vec::new();
+    for tier in tiers {
+        let behind = seek
+            .from
+            .as_ref()
+            .is_some_and(|from| if ascending { tier.rank < from.rank } else { tier.rank > from.rank });
+        if behind {
+            continue;
+        }
+        let mut keys = keys.clone();
+        keys.and_where(tier.matching());
+        ranked_keys(&mut keys, Expr::cust(tier.rank.to_string()));
+        let limit = read.limit - page.len() as u64;
+        let statement = ranked_page(keys, ascending, seek.from.as_ref(), limit, read.columns, PageTotal::None);
+        let rows = db.query_all_raw(sea_orm::DbBackend::Sqlite.build(&statement)).await?;
+        page.extend(ranked_rows(&rows, false)?.0);
+        if page.len() as u64 >= read.limit {
+            break;
+        }
+    }
+    Ok(page)
+}
+
+/// How a ranked page's statement counts every match.
+enum PageTotal {
+    None,
+    /// The `search_total` window of `counted` over the keys.
+    Window,
+    /// An expression of its own.
+    Expr(sea_orm::sea_query::SimpleExpr),
+}
+
+/// Gives `keys` (a select of release ids) their `search_rank` and their `ranked_at`.
+fn ranked_keys(keys: &mut SelectStatement, rank: sea_orm::sea_query::SimpleExpr) {
     let at = sea_orm::sea_query::Func::coalesce([
         Expr::col((release::Entity, release::Column::PublishedAt)),
         Expr::col((release::Entity, release::Column::CreatedAt)),
     ]);
     keys.expr_as(rank, Alias::new("search_rank")).expr_as(at, Alias::new("ranked_at"));
-    if read.total && counted_in_fts.is_none() {
-        // Counted over every match before the page is cut from them: a search's count then costs
-        // no second pass over its index (a separate count matched a common search again: 50 of
-        // its 170 ms on PostgreSQL, 22 of 72 on SQLite, at 100,000 releases).
-        keys = counted(backend, keys, "search_total");
-    }
-    let ascending = (direction == Direction::Asc) != seek.backwards;
+}
+
+/// The statement of a ranked page: up to `limit` of `keys` (`ranked_keys`) beyond `from` in list
+/// order, joined to their rows' `columns`.
+fn ranked_page(
+    keys: SelectStatement,
+    ascending: bool,
+    from: Option<&RankKey>,
+    limit: u64,
+    columns: Columns,
+    total: PageTotal,
+) -> SelectStatement {
     let order = if ascending { sea_orm::Order::Asc } else { sea_orm::Order::Desc };
     let ranked = Alias::new("ranked");
     let mut page = Query::select();
     page.column(Asterisk).from_subquery(keys, ranked.clone());
-    if let Some(from) = &seek.from {
+    if let Some(from) = from {
         let beyond = |column: &str, value: sea_orm::Value| {
             let column = Expr::col(Alias::new(column));
             if ascending { column.gt(value) } else { column.lt(value) }
@@ -439,12 +543,12 @@ pub async fn list_ranked(
     page.order_by(Alias::new("search_rank"), order.clone())
         .order_by(Alias::new("ranked_at"), order.clone())
         .order_by(Alias::new("id"), order.clone())
-        .limit(read.limit);
-    let mut outer = rows_of(page, &ranked, read.columns);
-    match counted_in_fts {
-        Some(query) => outer.expr_as(super::search::count(access, query), Alias::new("search_total")),
-        None if read.total => outer.expr(Expr::col((ranked.clone(), Alias::new("search_total")))),
-        None => &mut outer,
+        .limit(limit);
+    let mut outer = rows_of(page, &ranked, columns);
+    match total {
+        PageTotal::Expr(total) => outer.expr_as(total, Alias::new("search_total")),
+        PageTotal::Window => outer.expr(Expr::col((ranked.clone(), Alias::new("search_total")))),
+        PageTotal::None => &mut outer,
     };
     outer
         .expr(Expr::col((ranked.clone(), Alias::new("search_rank"))))
@@ -452,9 +556,14 @@ pub async fn list_ranked(
         .order_by((ranked.clone(), Alias::new("search_rank")), order.clone())
         .order_by((ranked.clone(), Alias::new("ranked_at")), order.clone())
         .order_by((ranked, Alias::new("id")), order);
-    let rows = db.query_all_raw(backend.build(&outer)).await?;
+    outer
+}
+
+/// The releases of a ranked page's rows with their keys, and with `total` the count they carry
+/// (`None` when there is no row to carry it).
+fn ranked_rows(rows: &[sea_orm::QueryResult], total: bool) -> Result<RankedPage, ApiError> {
     let total = match rows.first() {
-        Some(row) if read.total => Some(u64::try_from(integer(row, "search_total")?).unwrap_or(0)),
+        Some(row) if total => Some(u64::try_from(integer(row, "search_total")?).unwrap_or(0)),
         _ => None,
     };
     let page = rows

@@ -478,9 +478,7 @@ pub fn matching(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
 pub fn count(access: &Access, query: &SearchQuery) -> SimpleExpr {
     let matched = query.fts5();
     match access.viewer {
-        Viewer::Preview => {
-            Expr::cust_with_values("(SELECT count(*) FROM release_fts WHERE release_fts MATCH ?)", [matched])
-        }
+        Viewer::Preview => matches(query),
         Viewer::Anonymous => Expr::cust_with_values(
             r#"((SELECT count(*) FROM release_fts WHERE release_fts MATCH ?) + CASE WHEN EXISTS (SELECT 1 FROM "release"
                AS "due" WHERE "due"."status" = 'scheduled' AND "due"."published_at" <= ?) THEN (SELECT count(*) FROM
@@ -494,6 +492,11 @@ pub fn count(access: &Access, query: &SearchQuery) -> SimpleExpr {
             ],
         ),
     }
+}
+
+/// SQLite: how many releases in any state match `query`, counted in FTS5.
+pub fn matches(query: &SearchQuery) -> SimpleExpr {
+    Expr::cust_with_values("(SELECT count(*) FROM release_fts WHERE release_fts MATCH ?)", [query.fts5()])
 }
 
 /// `query` as a PostgreSQL `tsquery` written into the statement, not bound. newsroom's
@@ -510,6 +513,96 @@ fn tsquery(query: &SearchQuery) -> String {
 
 /// The fields ranking looks in, with their weight and their column.
 const FIELDS: [(i64, &str); 3] = [(8, "title"), (4, "names"), (2, "summary")];
+
+/// Most (clause, field) pairs a ranking on SQLite is split into tiers over (`tiers`): each pair
+/// doubles the tiers, and a page may have to look in every one of them.
+const TIER_PAIRS: usize = 3;
+
+/// Fewest matches a search on SQLite is read in tiers from (`tiers`). Below, scoring each match
+/// costs less than a statement per tier: the rare search of bench/search.sh (95 matches at
+/// 100,000 releases) lost a fifth of its rate in tiers, the phrase (2,179) gained a tenth.
+const TIERED_FROM: u64 = 1_000;
+
+/// The releases of one rank of a search on SQLite: `fts5` matches exactly the matches of the
+/// search whose rank is `rank`.
+#[derive(Clone, Debug)]
+pub struct Tier {
+    pub rank: i64,
+    fts5: String,
+}
+
+impl Tier {
+    /// The releases of this tier, as a condition on `release`.
+    pub fn matching(&self) -> SimpleExpr {
+        Expr::cust_with_values(
+            r#""release"."id" IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ?)"#,
+            [self.fts5.clone()],
+        )
+    }
+}
+
+/// SQLite: the ranks `query`'s matches (`matches` of them, as counted) can take, best first, each
+/// as the FTS5 query of the releases that have it; `None` when they are fewer than `TIERED_FROM`
+/// or the ranking looks in more than `TIER_PAIRS` (clause, field) pairs that hold anywhere
+/// (`ranked` then scores each match).
+///
+/// A rank is a sum over (clause, field) pairs (see the module's comment), so the releases of one
+/// rank are those where a given set of pairs holds and the others do not: a boolean of column
+/// filters that FTS5 evaluates over its doclists, in C, where scoring each match in SQL cost six
+/// set probes per match (19 of the 43 ms a common two-word search took at 100,000 releases). A
+/// page is then read from the best tier down, and stops as soon as it is full: the sort and the
+/// key lookups cover one tier's matches, not all of them. Pairs found in no release at all (a
+/// word in no summary, say) are dropped first, one `EXISTS` each on the field's own table.
+pub async fn tiers(
+    db: &impl ConnectionTrait,
+    query: &SearchQuery,
+    matches: u64,
+) -> Result<Option<Vec<Tier>>, ApiError> {
+    if matches < TIERED_FROM {
+        return Ok(None);
+    }
+    let pairs: Vec<(i64, &str, String)> = (0..query.all.len().min(RANKED_CLAUSES))
+        .map(|index| query.clause(index).fts5())
+        .flat_map(|clause| FIELDS.map(|(weight, column)| (weight, column, clause.clone())))
+        .collect();
+    let exists: Vec<String> = pairs
+        .iter()
+        .map(|(_, column, _)| format!("EXISTS (SELECT 1 FROM release_fts_{column} WHERE release_fts_{column} MATCH ?)"))
+        .collect();
+    let statement = sea_orm::Statement::from_sql_and_values(
+        DbBackend::Sqlite,
+        format!("SELECT {}", exists.join(", ")),
+        pairs.iter().map(|(_, _, clause)| sea_orm::Value::from(clause.clone())),
+    );
+    let Some(row) = db.query_one_raw(statement).await? else {
+        return Ok(None);
+    };
+    let mut held = Vec::new();
+    for (index, (weight, column, clause)) in pairs.iter().enumerate() {
+        if row.try_get_by_index::<i64>(index)? != 0 {
+            held.push((*weight, format!("{{{column}}} : {clause}")));
+        }
+    }
+    if held.len() > TIER_PAIRS {
+        return Ok(None);
+    }
+    let all = query.fts5();
+    let mut by_rank: std::collections::BTreeMap<i64, Vec<String>> = std::collections::BTreeMap::new();
+    for set in 0..1_u32 << held.len() {
+        let mut rank = 0;
+        let mut expression = format!("({all})");
+        for (index, (weight, filter)) in held.iter().enumerate() {
+            expression = if set & (1 << index) == 0 {
+                format!("({expression}) NOT {filter}")
+            } else {
+                rank += weight;
+                format!("({expression}) AND {filter}")
+            };
+        }
+        by_rank.entry(rank).or_default().push(format!("({expression})"));
+    }
+    Ok(Some(by_rank.into_iter().rev().map(|(rank, sets)| Tier { rank, fts5: sets.join(" OR ") }).collect()))
+}
 
 /// Makes `keys` (a select over `release` without the search's `matching`) a ranked search and
 /// returns each row's rank (see the module's comment) as a BIGINT expression. On PostgreSQL and
