@@ -392,7 +392,7 @@ pub async fn list_ranked<C: ConnectionTrait + TransactionTrait>(
     // Ranked over keys alone, then joined to the rows of the page only: the sort never carries
     // rows, and on SQLite the ranking reads an index instead of every match's row.
     let unsearched = Filter { search: None, ..filter.clone() };
-    let mut keys = filtered(backend, access, &unsearched).select_only().column(release::Column::Id).into_query();
+    let keys = filtered(backend, access, &unsearched).select_only().column(release::Column::Id).into_query();
     let query = filter.search_query();
     // A search and nothing else is counted in SQLite's FTS5 tables alone (`search::count`): the
     // window below would check the visibility of every match again.
@@ -403,57 +403,75 @@ pub async fn list_ranked<C: ConnectionTrait + TransactionTrait>(
         _ => None,
     };
     let ascending = (direction == Direction::Asc) != seek.backwards;
-    if let Some(query) = &query
-        && backend == sea_orm::DbBackend::Sqlite
-        && (!read.total || counted_in_fts.is_some())
-    {
-        // On SQLite the matches are counted first, in FTS5: a search that matches many is then
-        // read a rank at a time (`search::tiers`), one that matches few is scored match by match.
-        // In one transaction: a write landing between two of the statements must not move a
-        // release from one tier to another under the page, nor change the count beside it.
-        let txn = db.begin().await?;
-        let counting = match counted_in_fts {
-            Some(query) => super::search::count(access, query),
-            None => super::search::matches(query),
-        };
-        let statement = backend.build(Query::select().expr_as(counting, Alias::new("matches")));
-        let matches = match txn.query_one_raw(statement).await? {
-            Some(row) => u64::try_from(integer(&row, "matches")?).unwrap_or(0),
-            None => 0,
-        };
-        let page = match super::search::tiers(&txn, query, matches).await? {
-            Some(tiers) => list_tiered(&txn, keys, tiers, ascending, seek, read).await?,
-            None => {
-                let rank = super::search::ranked(backend, query, &mut keys);
-                ranked_keys(&mut keys, rank);
-                let statement =
-                    ranked_page(keys, ascending, seek.from.as_ref(), read.limit, read.columns, PageTotal::None);
-                ranked_rows(&txn.query_all_raw(backend.build(&statement)).await?, false)?.0
-            }
-        };
-        txn.commit().await?;
-        return Ok((page, counted_in_fts.map(|_| matches)));
-    }
-    let rank = match &query {
-        Some(query) => super::search::ranked(backend, query, &mut keys),
-        None if backend == sea_orm::DbBackend::Postgres => Expr::cust("CAST(0 AS BIGINT)"),
-        None => Expr::cust("0"),
-    };
-    ranked_keys(&mut keys, rank);
     let total = match counted_in_fts {
         Some(query) => PageTotal::Expr(super::search::count(access, query)),
         // Counted over every match before the page is cut from them: a search's count then
         // costs no second pass over its index (a separate count matched a common search again:
         // 50 of its 170 ms on PostgreSQL, 22 of 72 on SQLite, at 100,000 releases).
-        None if read.total => {
-            keys = counted(backend, keys, "search_total");
-            PageTotal::Window
-        }
+        None if read.total => PageTotal::Window,
         None => PageTotal::None,
     };
-    let page = ranked_page(keys, ascending, seek.from.as_ref(), read.limit, read.columns, total);
+    let Some(query) =
+        query.as_ref().filter(|_| backend == sea_orm::DbBackend::Sqlite && (!read.total || counted_in_fts.is_some()))
+    else {
+        let page = scored_page(backend, keys, query.as_ref(), total, ascending, seek.from.as_ref(), read);
+        return ranked_rows(&db.query_all_raw(backend.build(&page)).await?, read.total);
+    };
+    // SQLite: a search that few releases match is scored match by match, in one statement, as
+    // before; one that many match is read a rank at a time (`search::tiers`). The first
+    // statement answers only if few match (`search::few`).
+    let mut few = keys.clone();
+    few.and_where(super::search::few(query));
+    let page = scored_page(backend, few, Some(query), total, ascending, seek.from.as_ref(), read);
     let rows = db.query_all_raw(backend.build(&page)).await?;
-    ranked_rows(&rows, read.total)
+    if !rows.is_empty() {
+        return ranked_rows(&rows, read.total);
+    }
+    // Many match, or the page is empty. In one transaction: a write landing between two of the
+    // statements below must not move a release from one tier to another under the page, nor
+    // change the count beside it.
+    let txn = db.begin().await?;
+    let counting = match counted_in_fts {
+        Some(query) => super::search::count(access, query),
+        None => super::search::matches(query),
+    };
+    let statement = backend.build(Query::select().expr_as(counting, Alias::new("matches")));
+    let matches = match txn.query_one_raw(statement).await? {
+        Some(row) => u64::try_from(integer(&row, "matches")?).unwrap_or(0),
+        None => 0,
+    };
+    let page = match super::search::tiers(&txn, query, matches).await? {
+        Some(tiers) => list_tiered(&txn, keys, tiers, ascending, seek, read).await?,
+        None => {
+            let page = scored_page(backend, keys, Some(query), PageTotal::None, ascending, seek.from.as_ref(), read);
+            ranked_rows(&txn.query_all_raw(backend.build(&page)).await?, false)?.0
+        }
+    };
+    txn.commit().await?;
+    Ok((page, counted_in_fts.map(|_| matches)))
+}
+
+/// The statement of a ranked page whose every match is scored (`search::ranked`; rank 0 without
+/// a search), counting every match as `total` says.
+fn scored_page(
+    backend: sea_orm::DbBackend,
+    mut keys: SelectStatement,
+    query: Option<&crate::search::query::SearchQuery>,
+    total: PageTotal,
+    ascending: bool,
+    from: Option<&RankKey>,
+    read: RankedRead,
+) -> SelectStatement {
+    let rank = match query {
+        Some(query) => super::search::ranked(backend, query, &mut keys),
+        None if backend == sea_orm::DbBackend::Postgres => Expr::cust("CAST(0 AS BIGINT)"),
+        None => Expr::cust("0"),
+    };
+    ranked_keys(&mut keys, rank);
+    if let PageTotal::Window = total {
+        keys = counted(backend, keys, "search_total");
+    }
+    ranked_page(keys, ascending, from, read.limit, read.columns, total)
 }
 
 /// `list_ranked` on SQLite, a tier at a time (`search::tiers`), best first (last first when
@@ -495,7 +513,7 @@ async fn list_tiered(
 /// How a ranked page's statement counts every match.
 enum PageTotal {
     None,
-    /// The `search_total` window of `counted` over the keys.
+    /// The `search_total` window of `counted` over the keys (`scored_page` adds it).
     Window,
     /// An expression of its own.
     Expr(sea_orm::sea_query::SimpleExpr),
