@@ -414,15 +414,14 @@ pub async fn list_ranked<C: ConnectionTrait + TransactionTrait>(
     let Some(query) =
         query.as_ref().filter(|_| backend == sea_orm::DbBackend::Sqlite && (!read.total || counted_in_fts.is_some()))
     else {
-        let page = scored_page(backend, keys, query.as_ref(), total, ascending, seek.from.as_ref(), read);
+        let scored = query.as_ref().map_or(Scored::Unsearched, Scored::Search);
+        let page = scored_page(backend, keys, scored, total, ascending, seek.from.as_ref(), read);
         return ranked_rows(&db.query_all_raw(backend.build(&page)).await?, read.total);
     };
     // SQLite: a search that few releases match is scored match by match, in one statement, as
     // before; one that many match is read a rank at a time (`search::tiers`). The first
-    // statement answers only if few match (`search::few`).
-    let mut few = keys.clone();
-    few.and_where(super::search::few(query));
-    let page = scored_page(backend, few, Some(query), total, ascending, seek.from.as_ref(), read);
+    // statement answers only if few match (`search::ranked_if_few`).
+    let page = scored_page(backend, keys.clone(), Scored::IfFew(query), total, ascending, seek.from.as_ref(), read);
     let rows = db.query_all_raw(backend.build(&page)).await?;
     if !rows.is_empty() {
         return ranked_rows(&rows, read.total);
@@ -443,7 +442,8 @@ pub async fn list_ranked<C: ConnectionTrait + TransactionTrait>(
     let page = match super::search::tiers(&txn, query, matches).await? {
         Some(tiers) => list_tiered(&txn, keys, tiers, ascending, seek, read).await?,
         None => {
-            let page = scored_page(backend, keys, Some(query), PageTotal::None, ascending, seek.from.as_ref(), read);
+            let page =
+                scored_page(backend, keys, Scored::Search(query), PageTotal::None, ascending, seek.from.as_ref(), read);
             ranked_rows(&txn.query_all_raw(backend.build(&page)).await?, false)?.0
         }
     };
@@ -451,21 +451,31 @@ pub async fn list_ranked<C: ConnectionTrait + TransactionTrait>(
     Ok((page, counted_in_fts.map(|_| matches)))
 }
 
-/// The statement of a ranked page whose every match is scored (`search::ranked`; rank 0 without
-/// a search), counting every match as `total` says.
+/// What a scored page ranks.
+enum Scored<'a> {
+    /// No search: every release ranks 0.
+    Unsearched,
+    Search(&'a crate::search::query::SearchQuery),
+    /// A search on SQLite, only if few releases match it (`search::ranked_if_few`).
+    IfFew(&'a crate::search::query::SearchQuery),
+}
+
+/// The statement of a ranked page whose every match is scored (`search::ranked`), counting every
+/// match as `total` says.
 fn scored_page(
     backend: sea_orm::DbBackend,
     mut keys: SelectStatement,
-    query: Option<&crate::search::query::SearchQuery>,
+    scored: Scored,
     total: PageTotal,
     ascending: bool,
     from: Option<&RankKey>,
     read: RankedRead,
 ) -> SelectStatement {
-    let rank = match query {
-        Some(query) => super::search::ranked(backend, query, &mut keys),
-        None if backend == sea_orm::DbBackend::Postgres => Expr::cust("CAST(0 AS BIGINT)"),
-        None => Expr::cust("0"),
+    let rank = match scored {
+        Scored::Search(query) => super::search::ranked(backend, query, &mut keys),
+        Scored::IfFew(query) => super::search::ranked_if_few(query, &mut keys),
+        Scored::Unsearched if backend == sea_orm::DbBackend::Postgres => Expr::cust("CAST(0 AS BIGINT)"),
+        Scored::Unsearched => Expr::cust("0"),
     };
     ranked_keys(&mut keys, rank);
     if let PageTotal::Window = total {
