@@ -378,8 +378,9 @@ pub struct RankedRead {
 
 /// Up to `read.limit` releases `access` may see that match `filter`, by rank (`service::search`)
 /// in `direction`, from `seek` (nearest first: a backwards page comes reversed), and with
-/// `read.total` how many match in all (`None` when the page is empty). Keyset paging: the page
-/// holds the same releases whatever was written before `seek.from`.
+/// `read.total` how many match in all (`None` when the page is empty and no statement counted
+/// them apart). Keyset paging: the page holds the same releases whatever was written before
+/// `seek.from`.
 pub async fn list_ranked<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     access: &Access,
