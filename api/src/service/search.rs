@@ -456,16 +456,22 @@ pub fn matching(backend: DbBackend, query: &SearchQuery) -> SimpleExpr {
             r#""release"."id" IN (SELECT "release_id" FROM "release_search" WHERE "vector" @@ {})"#,
             tsquery(query)
         )),
-        DbBackend::Sqlite => Expr::cust_with_values(
-            r#""release"."id" IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ?)"#,
-            [query.fts5()],
-        ),
+        DbBackend::Sqlite => in_fts(query.fts5(), "", Vec::new()),
         _ => Expr::cust_with_values(
             "`release`.`id` IN (SELECT `release_id` FROM `release_search` \
              WHERE MATCH(`title`, `names`, `summary`, `body`) AGAINST (? IN BOOLEAN MODE))",
             [query.boolean_mode(MYSQL_PREFIX)],
         ),
     }
+}
+
+/// SQLite: the releases FTS5 finds for `fts5` (an FTS5 query), as a condition on `release`;
+/// `limit` (a `LIMIT` clause with its `values`, or nothing) ends the FTS5 subquery.
+fn in_fts(fts5: String, limit: &str, values: Vec<sea_orm::Value>) -> SimpleExpr {
+    Expr::cust_with_values(
+        format!(r#""release"."id" IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ?{limit})"#),
+        std::iter::once(sea_orm::Value::from(fts5)).chain(values),
+    )
 }
 
 /// How many releases `access` may see match `query`, as an SQLite expression that counts them in
@@ -536,10 +542,7 @@ pub struct Tier {
 impl Tier {
     /// The releases of this tier, as a condition on `release`.
     pub fn matching(&self) -> SimpleExpr {
-        Expr::cust_with_values(
-            r#""release"."id" IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ?)"#,
-            [self.fts5.clone()],
-        )
+        in_fts(self.fts5.clone(), "", Vec::new())
     }
 }
 
@@ -640,14 +643,11 @@ pub fn ranked(backend: DbBackend, query: &SearchQuery, keys: &mut SelectStatemen
 /// stop it from scoring every match of a common search first (21 of its 40 ms).
 pub fn ranked_if_few(query: &SearchQuery, keys: &mut SelectStatement) -> SimpleExpr {
     let matched = query.fts5();
-    keys.and_where(Expr::cust_with_values(
-        format!(
-            r#""release"."id" IN (SELECT rowid FROM release_fts WHERE release_fts MATCH ? LIMIT CASE WHEN (SELECT
-               count(*) FROM (SELECT 1 FROM release_fts WHERE release_fts MATCH ? LIMIT {TIERED_FROM})) < {TIERED_FROM}
-               THEN -1 ELSE 0 END)"#
-        ),
-        [matched.clone(), matched],
-    ));
+    let few = format!(
+        " LIMIT CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM release_fts WHERE release_fts MATCH ? LIMIT \
+         {TIERED_FROM})) < {TIERED_FROM} THEN -1 ELSE 0 END"
+    );
+    keys.and_where(in_fts(matched.clone(), &few, vec![matched.into()]));
     rank(DbBackend::Sqlite, query)
 }
 
